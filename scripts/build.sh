@@ -1,0 +1,60 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Configure build/src once into build/qemu with the flags from
+# config/configure-flags, then build qemu-system-x86_64 and the qtests of
+# config/qtests.list incrementally.  ccache is used when meson finds it.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+src=${QGM_SRC:-$top/build/src}
+obj=${QGM_OBJ:-$top/build/qemu}
+
+list() {
+    grep -v -e '^#' -e '^[[:space:]]*$' "$1"
+}
+
+configure_flags() {
+    list "$top/config/configure-flags"
+}
+
+# The +ds tarball has no edk2 blobs, but configure plans to unpack them
+# whenever it finds bzip2.  Give configure a PATH of links to every program
+# on PATH except bzip2 (Debian patches pc-bios/meson.build instead; we keep
+# the upstream tree pristine).
+path_without_bzip2() {
+    dir=$top/build/path-without-bzip2
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    echo "$PATH" | tr ':' '\n' | while read -r d; do
+        for prog in "$d"/*; do
+            name=${prog##*/}
+            [ "$name" = bzip2 ] || [ -e "$dir/$name" ] || ln -s "$prog" "$dir/$name"
+        done
+    done
+    echo "$dir"
+}
+
+# ninja re-runs meson when a patch changes a meson.build: it needs the same
+# PATH as configure.
+PATH=$(path_without_bzip2)
+export PATH
+
+# Reconfigure when the flags change, not on every run.
+flags_stamp=$obj/.configure-flags
+if [ ! -f "$obj/build.ninja" ] || ! configure_flags | cmp -s - "$flags_stamp"; then
+    rm -rf "$obj"
+    mkdir -p "$obj"
+    (cd "$obj" && "$src/configure" $(configure_flags)) > "$top/build/configure.log" 2>&1 || {
+        tail -20 "$top/build/configure.log" >&2
+        echo "build: configure failed, full log in build/configure.log" >&2
+        exit 1
+    }
+    configure_flags > "$flags_stamp"
+fi
+
+targets="qemu-system-x86_64"
+for t in $(list "$top/config/qtests.list"); do
+    targets="$targets tests/qtest/$t"
+done
+ninja -C "$obj" $targets

@@ -1,0 +1,87 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Install what the build and the tests need, from Debian only.  Idempotent.
+#
+# apt sources are derived from the URIs already configured in
+# /etc/apt/sources.list.d/debian.sources, so no mirror name is written here.
+# bookworm-backports is safe to add (apt never upgrades to it by itself).
+# sid is added for two things only: the qemu source package and the L1
+# kernel, fetched with 'apt-get source' / 'apt-get download' by exact
+# version.  Its binary packages are pinned to -1 so apt can never install or
+# upgrade to them (that would replace libc and break the machine).
+set -eu
+
+SOURCES=/etc/apt/sources.list.d/qemu-guest-memfd.sources
+PINS=/etc/apt/preferences.d/qemu-guest-memfd
+DEBIAN_SOURCES=/etc/apt/sources.list.d/debian.sources
+
+PACKAGES="
+    ninja-build pkg-config libglib2.0-dev python3-venv flex bison
+    libfdt-dev device-tree-compiler seabios qemu-system-data ccache
+    busybox-static cpio xz-utils gcc make git perl
+"
+BACKPORTS_PACKAGES="meson/bookworm-backports python3-pycotap/bookworm-backports"
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "setup-host: needs root to install packages; run: sudo $0" >&2
+    exit 1
+fi
+
+debian_uri() {
+    awk '/^URIs:/ { print $2; exit }' "$DEBIAN_SOURCES"
+}
+
+write_sources() {
+    uri=$(debian_uri)
+    if [ -z "$uri" ]; then
+        echo "setup-host: no URIs: line in $DEBIAN_SOURCES" >&2
+        exit 1
+    fi
+    cat > "$SOURCES.new" <<EOS
+# Written by qemu-guest-memfd scripts/setup-host.sh
+Types: deb
+URIs: $uri
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb deb-src
+URIs: $uri
+Suites: sid
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+    cat > "$PINS.new" <<EOS
+# Written by qemu-guest-memfd scripts/setup-host.sh: never install from sid.
+Package: *
+Pin: release n=sid
+Pin-Priority: -1
+EOS
+    mv "$PINS.new" "$PINS"
+    mv "$SOURCES.new" "$SOURCES"
+}
+
+missing_packages() {
+    for p in $PACKAGES meson python3-pycotap; do
+        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' \
+            || echo "$p"
+    done
+}
+
+meson_is_new_enough() {
+    v=$(meson --version 2>/dev/null) || return 1
+    dpkg --compare-versions "$v" ge 1.5
+}
+
+write_sources
+apt-get update -qq
+if [ -n "$(missing_packages)" ] || ! meson_is_new_enough; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends $PACKAGES $BACKPORTS_PACKAGES
+fi
+meson_is_new_enough || {
+    echo "setup-host: meson >= 1.5 is needed, found $(meson --version)" >&2
+    exit 1
+}
+echo "setup-host: ready (meson $(meson --version), $(ccache --version | head -1))"
