@@ -53,6 +53,19 @@ if [ ! -f "$obj/build.ninja" ] || ! configure_flags | cmp -s - "$flags_stamp"; t
     configure_flags > "$flags_stamp"
 fi
 
+# The +ds tarball has no firmware.  Link Debian's (seabios, qemu-system-data,
+# ipxe-qemu) into the build tree's data directory, where an in-tree QEMU
+# looks for it.
+link_firmware() {
+    datadir=$obj/qemu-bundle/usr/local/share/qemu
+    mkdir -p "$datadir"
+    for f in /usr/share/seabios/*.bin /usr/share/qemu/*.bin \
+             /usr/lib/ipxe/qemu/*.rom; do
+        [ -e "$datadir/${f##*/}" ] || ln -s "$f" "$datadir/${f##*/}"
+    done
+}
+link_firmware
+
 targets="qemu-system-x86_64"
 for t in $(list "$top/config/qtests.list"); do
     targets="$targets tests/qtest/$t"

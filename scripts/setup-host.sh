@@ -8,8 +8,10 @@
 # bookworm-backports is safe to add (apt never upgrades to it by itself).
 # sid is added for two things only: the qemu source package and the L1
 # kernel, fetched with 'apt-get source' / 'apt-get download' by exact
-# version.  Its binary packages are pinned to -1 so apt can never install or
-# upgrade to them (that would replace libc and break the machine).
+# version.  trixie is added for its 6.12 kernel only (the "kernel too old"
+# L1 of the nested suite, config/l1-kernels.env).  Both are pinned to -1 so
+# apt can never install or upgrade to them (that would replace libc and break
+# the machine).
 set -eu
 
 SOURCES=/etc/apt/sources.list.d/qemu-guest-memfd.sources
@@ -18,8 +20,8 @@ DEBIAN_SOURCES=/etc/apt/sources.list.d/debian.sources
 
 PACKAGES="
     ninja-build pkg-config libglib2.0-dev python3-venv flex bison
-    libfdt-dev device-tree-compiler seabios qemu-system-data ccache
-    busybox-static cpio xz-utils gcc make git perl
+    libfdt-dev device-tree-compiler seabios qemu-system-data ipxe-qemu ccache
+    busybox-static cpio xz-utils kmod gcc make git perl
 "
 BACKPORTS_PACKAGES="meson/bookworm-backports python3-pycotap/bookworm-backports"
 
@@ -51,11 +53,22 @@ URIs: $uri
 Suites: sid
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: $uri
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOS
     cat > "$PINS.new" <<EOS
-# Written by qemu-guest-memfd scripts/setup-host.sh: never install from sid.
+# Written by qemu-guest-memfd scripts/setup-host.sh: never install from sid
+# or trixie (only 'apt-get download PACKAGE=VERSION' of pinned files).
 Package: *
 Pin: release n=sid
+Pin-Priority: -1
+
+Package: *
+Pin: release n=trixie
 Pin-Priority: -1
 EOS
     mv "$PINS.new" "$PINS"
