@@ -13,7 +13,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/config/upstream.env"
 src=${QGM_SRC:-$top/build/src}
-patches=$top/patches
+patches=${QGM_PATCHES:-$top/patches}
 BASE_TAG=upstream-base
 
 git_src() {

@@ -20,7 +20,8 @@ DEBIAN_SOURCES=/etc/apt/sources.list.d/debian.sources
 
 PACKAGES="
     ninja-build pkg-config libglib2.0-dev python3-venv flex bison
-    libfdt-dev device-tree-compiler seabios qemu-system-data ipxe-qemu ccache
+    libfdt-dev device-tree-compiler libnuma-dev seabios qemu-system-data
+    ipxe-qemu ccache
     busybox-static cpio xz-utils kmod gcc make git perl
 "
 BACKPORTS_PACKAGES="meson/bookworm-backports python3-pycotap/bookworm-backports"

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# qemu-guest-memfd: a downstream QEMU series and the harness that proves it.
+# 'make' sets up, fetches, applies, builds and shows the demo;
+# 'make check' runs the whole test suite.  See README.rst.
+
+SCRIPTS := scripts
+RESULTS := build/results
+STEP := $(SCRIPTS)/check-step.sh
+
+.PHONY: all setup fetch apply build demo check check-series check-qtests \
+        check-harness check-nested bundle export check-bisect clean distclean
+
+all: build demo
+
+setup:
+	$(SCRIPTS)/setup-host.sh
+
+fetch: setup
+	$(SCRIPTS)/fetch-upstream.sh > /dev/null
+
+apply: fetch
+	$(SCRIPTS)/apply-series.sh
+
+build: apply
+	$(SCRIPTS)/build.sh
+
+demo: build
+	$(SCRIPTS)/demo.sh
+
+# Every check writes TAP lines into $(RESULTS); the last step counts them all
+# and prints the closing line.  The steps go on after a failure, so that one
+# run reports everything.
+check: build
+	rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	$(STEP) series $(SCRIPTS)/check-series.sh
+	$(STEP) qtests $(SCRIPTS)/run-qtests.sh
+	$(STEP) harness tests/run-harness-tests.sh
+	$(STEP) bundle $(SCRIPTS)/bundle.sh
+	$(STEP) nested $(SCRIPTS)/run-nested.sh
+	$(SCRIPTS)/count-results.py $(RESULTS)/*.tap
+
+check-series: apply
+	mkdir -p $(RESULTS)
+	$(SCRIPTS)/check-series.sh
+
+check-qtests: build
+	mkdir -p $(RESULTS)
+	$(SCRIPTS)/run-qtests.sh
+
+check-harness: apply
+	mkdir -p $(RESULTS)
+	tests/run-harness-tests.sh
+
+check-nested: bundle
+	mkdir -p $(RESULTS)
+	$(SCRIPTS)/run-nested.sh
+
+bundle: build
+	$(SCRIPTS)/bundle.sh
+
+# Developer loop: commit in build/src, then write the commits to patches/.
+export:
+	$(SCRIPTS)/export-series.sh
+
+# Slow, not part of check: build after each patch in turn.
+check-bisect: apply
+	$(SCRIPTS)/check-bisect.sh
+
+clean:
+	rm -rf build
+
+distclean: clean
+	rm -rf $${XDG_CACHE_HOME:-$$HOME/.cache}/qemu-guest-memfd

@@ -1,0 +1,23 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Bisectability: build the tree after each patch of the series in turn, in
+# build/src, incrementally.  Slow (the rename patch rebuilds most of QEMU),
+# so it is not part of 'make check'.  Leaves build/src at the full series.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+src=$top/build/src
+
+for commit in $(git -C "$src" rev-list --reverse upstream-base..main); do
+    git -C "$src" checkout -q "$commit"
+    echo "check-bisect: $(git -C "$src" log -1 --format=%s "$commit")"
+    if ! "$top/scripts/build.sh" > "$top/build/bisect.log" 2>&1; then
+        tail -30 "$top/build/bisect.log" >&2
+        git -C "$src" checkout -q main
+        echo "check-bisect: the tree does not build after this patch" >&2
+        exit 1
+    fi
+done
+git -C "$src" checkout -q main
+echo "check-bisect: every patch builds"

@@ -1,0 +1,73 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Check the series the way a reviewer would, one TAP line per check, into
+# build/results/series.tap:
+#   - every patch applies with 'git am' on the pristine upstream base, in
+#     order, in a throwaway worktree;
+#   - scripts/checkpatch.pl passes on every patch;
+#   - every patch has a Signed-off-by and a 'subsystem: summary' subject;
+#   - patches/series and the patch files agree;
+#   - the cover letter lists every patch.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+src=${QGM_SRC:-$top/build/src}
+patches=$top/patches
+out=$top/build/results/series.tap
+check_tree=$top/build/series-check
+
+series() {
+    grep -v -e '^#' -e '^[[:space:]]*$' "$patches/series"
+}
+
+subject() {
+    sed -n 's/^Subject: \[PATCH[^]]*\] //p' "$1"
+}
+
+result() {
+    if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fi >> "$out"
+}
+
+mkdir -p "$(dirname "$out")"
+: > "$out"
+
+# Apply with git am on the pristine base.
+git -C "$src" worktree remove --force "$check_tree" 2>/dev/null || true
+rm -rf "$check_tree"
+git -C "$src" worktree add -q --detach "$check_tree" upstream-base
+applied=yes
+for p in $(series); do
+    if [ $applied = yes ] &&
+       git -C "$check_tree" -c user.name=check -c user.email=check@invalid \
+           am -q "$patches/$p" > "$top/build/series-check.log" 2>&1; then
+        result 0 "$p: applies with git am on the upstream base"
+    else
+        [ $applied = no ] || cat "$top/build/series-check.log" >&2
+        applied=no
+        result 1 "$p: applies with git am on the upstream base"
+    fi
+done
+git -C "$src" worktree remove --force "$check_tree"
+
+for p in $(series); do
+    rc=0
+    (cd "$src" && ./scripts/checkpatch.pl --no-tree "$patches/$p") \
+        > "$top/build/checkpatch.log" 2>&1 || rc=1
+    [ $rc -eq 0 ] || cat "$top/build/checkpatch.log" >&2
+    result $rc "$p: checkpatch.pl"
+
+    grep -q '^Signed-off-by: ' "$patches/$p"; result $? "$p: Signed-off-by"
+    subject "$patches/$p" | grep -Eq '^[a-z0-9_/.-]+: [^ ]'
+    result $? "$p: subject is 'subsystem: summary'"
+
+    grep -qF -- "$(subject "$patches/$p")" "$patches/0000-cover-letter.patch"
+    result $? "$p: listed in the cover letter"
+done
+
+listed=$(series | sort)
+present=$(cd "$patches" && ls [0-9]*.patch | grep -v '^0000-' | sort)
+[ "$listed" = "$present" ]
+result $? "patches/series lists exactly the patch files"
+
+python3 "$top/scripts/count-results.py" "$out" | tail -n 1

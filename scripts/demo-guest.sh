@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Run the demo guest with all of its RAM in a guest_memfd and say what
+# happened.  Usage: demo-guest.sh QEMU GUEST_IMAGE
+# POSIX sh that busybox runs too: the nested demo runs it inside L1.
+#
+# The guest starts stopped; the monitor script shows the guest_memfd
+# mapping of QEMU's RAM in /proc/PID/maps, then lets the guest run.  The
+# guest fills its RAM with a pattern, checks it, and reports through
+# isa-debug-exit: QEMU exits with 3 when the guest saw no mismatch.
+qemu=$1
+image=$2
+ram_mib=128
+
+monitor_script() {
+    sleep 1
+    pid=$(pidof "${qemu##*/}" | cut -d' ' -f1)
+    echo "QEMU's guest RAM mapping in /proc/$pid/maps:" >&2
+    grep 'kvm-gmem' "/proc/$pid/maps" | sed 's/^/    /' >&2
+    echo cont
+    sleep 60
+}
+
+echo "\$ $qemu -accel kvm -machine memory-backend=ram" \
+     "-object memory-backend-memfd,id=ram,size=${ram_mib}M,guest-memfd=on,share=on ..."
+monitor_script | timeout 60 "$qemu" -accel kvm -cpu host -nodefaults \
+    -display none -monitor stdio -S -m "${ram_mib}M" \
+    -machine pc,memory-backend=ram \
+    -object "memory-backend-memfd,id=ram,size=${ram_mib}M,guest-memfd=on,share=on" \
+    -bios "$image" \
+    -device loader,addr=0x6000,data=0x5eed1e55,data-len=4 \
+    -device loader,addr=0x6004,data=$((ram_mib * 1024 * 1024)),data-len=4 \
+    -device isa-debug-exit,iobase=0xf4,iosize=4 > /dev/null
+status=$?
+if [ $status -eq 3 ]; then
+    echo "The guest wrote and verified a pattern over $((ram_mib - 1)) MiB of" \
+         "RAM that lives in a KVM guest_memfd: OK"
+    exit 0
+fi
+echo "The guest did not report success (QEMU exit status $status)"
+exit 1

@@ -1,0 +1,83 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Usage: make-initramfs.sh LABEL     (a label of config/l1-kernels.env)
+#
+# Make build/nested/LABEL/initramfs.cpio.gz, the whole userland of the nested
+# L1 guest: busybox (static) with its applet links, scripts/nested/init as
+# /init, the KVM modules of scripts/fetch-l1-kernel.sh in /modules, the KVM
+# test bundle of scripts/bundle.sh in /opt, and the host's glibc files that
+# the bundle leaves to its host.
+set -eu
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUSYBOX=/usr/bin/busybox
+BUNDLE_NAME=qemu-guest-memfd-kvm-tests
+
+if [ $# -ne 1 ]; then
+    echo "usage: $0 LABEL" >&2
+    exit 1
+fi
+label=$1
+nested=$top/build/nested/$label
+bundle=$top/build/bundle/$BUNDLE_NAME
+root=$nested/initramfs
+image=$nested/initramfs.cpio.gz
+
+if [ ! -f "$nested/modules/load-order" ]; then
+    echo "make-initramfs: no modules in build/nested/$label:" \
+         "run scripts/fetch-l1-kernel.sh $label" >&2
+    exit 1
+fi
+if [ ! -x "$bundle/run-kvm-tests" ]; then
+    echo "make-initramfs: no bundle in build/bundle/$BUNDLE_NAME: run 'make bundle'" >&2
+    exit 1
+fi
+if ! "$BUSYBOX" --list >/dev/null 2>&1 || ldd "$BUSYBOX" >/dev/null 2>&1; then
+    echo "make-initramfs: $BUSYBOX is not a static busybox: run 'make setup'" \
+         "(it installs busybox-static)" >&2
+    exit 1
+fi
+
+# The files that the bundle's binaries load from outside the bundle: glibc
+# and its loader (ldd prints the loader as '/lib64/ld-linux-x86-64.so.2 (..)').
+host_libraries() {
+    for f in "$bundle"/libexec/qemu-system-x86_64 "$bundle"/libexec/tests/* \
+             "$bundle"/lib/*; do
+        LD_LIBRARY_PATH=$bundle/lib ldd "$f" 2>/dev/null
+    done | awk '$2 == "=>" && $3 ~ /^\// { print $3 }
+                $1 ~ /^\// { print $1 }' | sort -u | grep -v "^$bundle/"
+}
+
+rm -rf "$root" "$image"
+mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" \
+         "$root/etc" "$root/root" "$root/modules" "$root/opt" "$root/usr"
+ln -s bin "$root/sbin"
+ln -s ../bin "$root/usr/bin"
+ln -s ../bin "$root/usr/sbin"
+
+cp "$BUSYBOX" "$root/bin/busybox"
+for applet in $("$BUSYBOX" --list); do
+    [ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
+done
+cp "$top/scripts/nested/init" "$root/init"
+chmod 755 "$root/init"
+echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
+echo "root:x:0:" > "$root/etc/group"
+echo "$label" > "$root/etc/qgm-label"
+
+for ko in $(cat "$nested/modules/load-order"); do
+    cp "$nested/modules/$ko" "$root/modules/"
+done
+cp "$nested/modules/load-order" "$root/modules/"
+
+cp -R "$bundle" "$root/opt/"
+for lib in $(host_libraries); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+done
+
+(cd "$root" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible) \
+    | gzip -n -6 > "$image"
+echo "make-initramfs: build/nested/$label/initramfs.cpio.gz" \
+     "($(du -h "$image" | cut -f1)), host libraries: $(host_libraries | tr '\n' ' ')"

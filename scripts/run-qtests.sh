@@ -1,0 +1,21 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Run the qtests of config/qtests.list through meson test, then turn each
+# test's TAP output into build/results/qtests.tap for the closing count.
+# KVM tests inside them skip, with their reason, where KVM is missing.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+obj=${QGM_OBJ:-$top/build/qemu}
+results=$top/build/results
+
+names=$(grep -v -e '^#' -e '^[[:space:]]*$' "$top/config/qtests.list" |
+        sed 's|^|qtest-x86_64/|')
+mkdir -p "$results"
+# meson's exit status is not the verdict: the TAP lines are.
+"$obj/pyvenv/bin/meson" test -C "$obj" --no-rebuild --print-errorlogs \
+    $names || true
+"$top/scripts/meson-testlog-to-tap.py" "$obj/meson-logs/testlog.json" \
+    > "$results/qtests.tap"
+python3 "$top/scripts/count-results.py" "$results/qtests.tap" | tail -n 1

@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The harness's own tests: the result counter, the meson log converter, the
+# checksum check of the upstream fetch, and that a patch which does not
+# apply stops the build and is named.  TAP into build/results/harness.tap.
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build/results/harness.tap
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+result() {
+    if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fi >> "$out"
+}
+
+# $1: description; $2: expected text; $3: file that must contain it.
+expect_text() {
+    if grep -qF -- "$2" "$3"; then
+        result 0 "$1"
+    else
+        echo "expected '$2' in:" >&2
+        cat "$3" >&2
+        result 1 "$1"
+    fi
+}
+
+mkdir -p "$(dirname "$out")"
+: > "$out"
+
+# count-results.py counts passes, failures and skips, and fails on failures.
+printf 'ok 1 /a\nnot ok 2 /b\nok 3 /c # SKIP no kvm\nnot ok 4 /d # TODO later\n' \
+    > "$work/mixed.tap"
+"$top/scripts/count-results.py" "$work/mixed.tap" > "$work/count.out"
+result $(( $? != 1 )) "count-results: exit status 1 when a test failed"
+expect_text "count-results: closing line" "1 passed, 1 failed, 1 skipped" \
+    "$work/count.out"
+: > "$work/empty.tap"
+"$top/scripts/count-results.py" "$work/empty.tap" > "$work/count.out"
+result $(( $? != 1 )) "count-results: a run without any test fails"
+
+# meson-testlog-to-tap.py keeps subtests and turns a silent crash into a failure.
+cat > "$work/testlog.json" <<'EOS'
+{"name": "qtest-x86_64/a-test", "result": "OK", "stdout": "1..2\nok 1 /x\nok 2 /y # SKIP why\n"}
+{"name": "qtest-x86_64/b-test", "result": "FAIL", "stdout": "Bail out!\n"}
+EOS
+"$top/scripts/meson-testlog-to-tap.py" "$work/testlog.json" > "$work/log.tap"
+expect_text "meson-testlog-to-tap: subtests kept" "ok - qtest-x86_64/a-test: /y # SKIP why" \
+    "$work/log.tap"
+expect_text "meson-testlog-to-tap: a crash without results fails" \
+    "not ok - qtest-x86_64/b-test: meson says FAIL" "$work/log.tap"
+
+# fetch-upstream.sh refuses a download whose checksum is wrong.
+. "$top/config/upstream.env"
+echo "not the real file" > "$work/$UPSTREAM_DSC"
+echo "not the real file" > "$work/$UPSTREAM_ORIG"
+QGM_CACHE=$work "$top/scripts/fetch-upstream.sh" > /dev/null 2> "$work/fetch.err"
+result $(( $? != 1 )) "fetch-upstream: a wrong checksum stops the fetch"
+expect_text "fetch-upstream: the message names the file and the pinned sum" \
+    "$UPSTREAM_DSC: sha256 " "$work/fetch.err"
+rm -f "$work/$UPSTREAM_DSC" "$work/$UPSTREAM_ORIG"
+
+# apply-series.sh stops on a patch that does not apply, and names it.
+mkdir -p "$work/patches"
+cp "$top/patches/series" "$top"/patches/*.patch "$work/patches/"
+broken=$(sed -n 6p "$work/patches/series")
+# Change the first context line of the first hunk.
+awk '/^@@/ { hunk = 1 } hunk && !done && /^ / { $0 = " not in QEMU"; done = 1 } { print }' \
+    "$top/patches/$broken" > "$work/patches/$broken"
+git clone -q --shared "$top/build/src" "$work/src"
+QGM_SRC=$work/src QGM_PATCHES=$work/patches "$top/scripts/apply-series.sh" \
+    > /dev/null 2> "$work/apply.err"
+result $(( $? != 1 )) "apply-series: a patch that does not apply stops the build"
+expect_text "apply-series: the message names the patch" \
+    "apply-series: patch $broken does not apply on $UPSTREAM_TAG" "$work/apply.err"
+
+python3 "$top/scripts/count-results.py" "$out" | tail -n 1
