@@ -13,9 +13,13 @@ qemu=$1
 image=$2
 ram_mib=128
 
+# Wait (bounded) until QEMU has mapped its RAM, show the mapping, go on.
 monitor_script() {
-    sleep 1
-    pid=$(pidof "${qemu##*/}" | cut -d' ' -f1)
+    for i in $(seq 300); do
+        pid=$(pidof "${qemu##*/}" | cut -d' ' -f1)
+        [ -n "$pid" ] && grep -q kvm-gmem "/proc/$pid/maps" 2>/dev/null && break
+        sleep 0.2
+    done
     echo "QEMU's guest RAM mapping in /proc/$pid/maps:" >&2
     grep 'kvm-gmem' "/proc/$pid/maps" | sed 's/^/    /' >&2
     echo cont
