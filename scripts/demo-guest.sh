@@ -23,7 +23,10 @@ monitor_script() {
     echo "QEMU's guest RAM mapping in /proc/$pid/maps:" >&2
     grep 'kvm-gmem' "/proc/$pid/maps" | sed 's/^/    /' >&2
     echo cont
-    sleep 60
+    # Keep QEMU's stdin open while it runs.
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 0.2
+    done
 }
 
 echo "\$ $qemu -accel kvm -machine memory-backend=ram" \
