@@ -4,6 +4,7 @@
 # Configure build/src once into build/qemu with the flags from
 # config/configure-flags, then build qemu-system-x86_64 and the qtests of
 # config/qtests.list incrementally.  ccache is used when meson finds it.
+# Usage: build.sh [TARGET...]   (default: QEMU and the qtests)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,4 +71,7 @@ targets="qemu-system-x86_64"
 for t in $(list "$top/config/qtests.list"); do
     targets="$targets tests/qtest/$t"
 done
+if [ $# -gt 0 ]; then
+    targets="$*"
+fi
 ninja -C "$obj" $targets
