@@ -22,7 +22,7 @@ git_src() {
 }
 
 series_patches() {
-    grep -v -e '^#' -e '^[[:space:]]*$' "$patches/series" | sed "s|^|$patches/|"
+    "$top/scripts/list-entries.sh" "$patches/series" | sed "s|^|$patches/|"
 }
 
 series_patch_ids() {

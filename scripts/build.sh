@@ -12,7 +12,7 @@ src=${QGM_SRC:-$top/build/src}
 obj=${QGM_OBJ:-$top/build/qemu}
 
 list() {
-    grep -v -e '^#' -e '^[[:space:]]*$' "$1"
+    "$top/scripts/list-entries.sh" "$1"
 }
 
 configure_flags() {

@@ -38,7 +38,7 @@ IPXE_DIR=/usr/lib/ipxe/qemu
 IPXE_FILES="efi-e1000.rom efi-e1000e.rom efi-virtio.rom"
 
 test_binaries() {
-    grep -v -e '^#' -e '^[[:space:]]*$' "$list" | awk '{ print $1 }'
+    "$top/scripts/list-entries.sh" "$list" | awk '{ print $1 }'
 }
 
 # The libraries a binary loads, as ldd resolves them, except glibc's own:

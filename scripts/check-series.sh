@@ -18,7 +18,7 @@ out=$top/build/results/series.tap
 check_tree=$top/build/series-check
 
 series() {
-    grep -v -e '^#' -e '^[[:space:]]*$' "$patches/series"
+    "$top/scripts/list-entries.sh" "$patches/series"
 }
 
 subject() {

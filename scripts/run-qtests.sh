@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 obj=${QGM_OBJ:-$top/build/qemu}
 results=$top/build/results
 
-names=$(grep -v -e '^#' -e '^[[:space:]]*$' "$top/config/qtests.list" |
+names=$("$top/scripts/list-entries.sh" "$top/config/qtests.list" |
         sed 's|^|qtest-x86_64/|')
 mkdir -p "$results"
 # meson's exit status is not the verdict: the TAP lines are.
