@@ -11,7 +11,10 @@
 # qemu-system-x86_64 with TCG (L0) emulates an AMD EPYC with SVM and nested
 # paging (TCG offers no Intel VMX), the L1 kernel LABEL loads kvm_amd, and
 # the bundle's run-kvm-tests runs QEMU with -accel kvm inside it (L2).
-# L1 has 2 vCPUs and 2 NUMA nodes.  Per LABEL:
+# L1 has one vCPU and 2 NUMA nodes, node 1 memory-only: with 2 vCPUs (two
+# TCG threads) an L2 vCPU intermittently never came back with its own state
+# (info registers showed L1's 64-bit kernel context; about 1 run in 2),
+# with one it did not happen in 8 runs.  Per LABEL:
 #   build/nested/LABEL/console.log   the L1 serial console (and L0's stderr)
 #   build/results/nested-LABEL.tap   the TAP of L1, names prefixed 'LABEL: '
 # Exit status 1 if any test failed or an L1 did not finish.
@@ -84,11 +87,11 @@ run_one() {
     start=$(now)
     status=0
     timeout -k 10 "$limit" "$qemu" \
-        -accel tcg -cpu EPYC -smp 2 -m 2G \
+        -accel tcg -cpu EPYC -smp 1 -m 2G \
         -object memory-backend-ram,id=mem0,size=1G \
         -object memory-backend-ram,id=mem1,size=1G \
         -numa node,nodeid=0,cpus=0,memdev=mem0 \
-        -numa node,nodeid=1,cpus=1,memdev=mem1 \
+        -numa node,nodeid=1,memdev=mem1 \
         -nodefaults -display none -serial stdio -no-reboot \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         -L /usr/share/seabios -L /usr/share/qemu \
