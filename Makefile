@@ -9,7 +9,8 @@ RESULTS := build/results
 STEP := $(SCRIPTS)/check-step.sh
 
 .PHONY: all setup fetch apply build demo check check-series check-qtests \
-        check-harness check-nested bundle export check-bisect clean distclean
+        check-harness check-nested bundle bench bench-tools export \
+        check-bisect clean distclean
 
 all: build demo
 
@@ -31,7 +32,7 @@ demo: build
 # Every check writes TAP lines into $(RESULTS); the last step counts them all
 # and prints the closing line.  The steps go on after a failure, so that one
 # run reports everything.
-check: build
+check: build bench-tools
 	rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	$(STEP) series $(SCRIPTS)/check-series.sh
 	$(STEP) qtests $(SCRIPTS)/run-qtests.sh
@@ -56,8 +57,27 @@ check-nested: bundle
 	mkdir -p $(RESULTS)
 	$(SCRIPTS)/run-nested.sh
 
-bundle: build
+bundle: build bench-tools
 	$(SCRIPTS)/bundle.sh
+
+# The benchmark (not a test): on this host's KVM, else in the nested guest.
+bench: bundle
+	$(SCRIPTS)/setup-host.sh --bench
+	$(SCRIPTS)/run-bench.sh
+
+# A static driver and a firmware-less guest, so that both run anywhere.
+BENCH := build/bench
+bench-tools: $(BENCH)/gmem-bench $(BENCH)/bench-guest.bin
+
+$(BENCH)/gmem-bench: bench/gmem-bench.c
+	mkdir -p $(BENCH)
+	gcc -O2 -Wall -Wextra -static -o $@ $< -lm
+
+$(BENCH)/bench-guest.bin: bench/bench-guest.S
+	mkdir -p $(BENCH)
+	gcc -nostdlib -static -Wl,-Ttext=0x7c00 -Wl,--build-id=none \
+	    -Wl,-e,entry -o $(BENCH)/bench-guest.elf $<
+	objcopy -O binary -j .text $(BENCH)/bench-guest.elf $@
 
 # Developer loop: commit in build/src, then write the commits to patches/.
 export:

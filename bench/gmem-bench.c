@@ -686,7 +686,7 @@ static void usage(void)
         "usage: gmem-bench --qemu QEMU --guest BENCH-GUEST.BIN [options]\n"
         "  --sizes LIST     guest RAM sizes, e.g. 1G,4G,16G (default 1G,4G,16G;\n"
         "                   sizes this host cannot hold are left out)\n"
-        "  --repeats N      repetitions of every figure (default 3)\n"
+        "  --repeats N      repetitions of every figure (default 5)\n"
         "  --threads N      prealloc threads for startup-prealloc-N\n"
         "                   (default: the number of CPUs)\n"
         "  --csv FILE       write every sample there (default gmem-bench.csv)\n"
@@ -710,7 +710,7 @@ static void parse_options(Options *o, int argc, char **argv)
     static char default_sizes[] = "1G,4G,16G";
     char *sizes = default_sizes;
 
-    o->repeats = 3;
+    o->repeats = 5;
     o->threads = sysconf(_SC_NPROCESSORS_ONLN);
     o->csv = "gmem-bench.csv";
     o->label = "";
@@ -719,7 +719,7 @@ static void parse_options(Options *o, int argc, char **argv)
         const char *opt = argv[i];
         char *arg = i + 1 < argc ? argv[i + 1] : NULL;
 
-        if (!arg) {
+        if (!arg || !strcmp(opt, "--help")) {
             usage();
         }
         i++;

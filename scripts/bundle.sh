@@ -12,6 +12,8 @@
 #   lib/                      shared libraries except glibc's own
 #   share/qemu/               SeaBIOS and the x86 option ROMs
 #   kvm-tests.list, run-kvm-tests
+#   bench, libexec/gmem-bench, share/bench-guest.bin   the benchmark
+#   demo-guest, share/ram-pattern.bin                  the demo
 #
 # QGM_KVM_TESTS=FILE bundles the tests of FILE instead of
 # config/kvm-tests.list (for trying the bundle before every test exists).
@@ -64,6 +66,12 @@ for t in $(test_binaries); do
              "(or bundle another list: QGM_KVM_TESTS=FILE)" >&2
         exit 1
     fi
+done
+for f in gmem-bench bench-guest.bin; do
+    [ -f "$top/build/bench/$f" ] || {
+        echo "bundle: build/bench/$f not found: run 'make bench-tools'" >&2
+        exit 1
+    }
 done
 if [ -z "$(test_binaries)" ]; then
     echo "bundle: $list names no test" >&2
@@ -122,6 +130,12 @@ cp "$top/scripts/demo-guest.sh" "$out/demo-guest"
     "$top/build/src/tests/qtest/guest-memfd/ram-pattern.h" \
     "$out/share/ram-pattern.bin"
 chmod 755 "$out/demo-guest"
+
+# The benchmark: a static binary and its guest (make bench-tools).
+cp "$top/build/bench/gmem-bench" "$out/libexec/"
+cp "$top/build/bench/bench-guest.bin" "$out/share/"
+cp "$top/scripts/bundle/bench" "$out/"
+chmod 755 "$out/bench"
 
 tar -C "$top/build/bundle" --sort=name --owner=0 --group=0 --numeric-owner \
     -cf - "$name" | gzip -n > "$tarball"

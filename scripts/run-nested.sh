@@ -1,11 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Usage: run-nested.sh [--demo] [LABEL...]     (default: every kernel of
-#                                               config/l1-kernels.env)
+# Usage: run-nested.sh [--demo|--bench] [LABEL...]  (default: every kernel
+#                                                    of config/l1-kernels.env)
 #
-# --demo: run the newcomer's demo guest in L1 instead of the tests, and
-#         print what it says.
+# --demo:  run the newcomer's demo guest in L1 instead of the tests, and
+#          print what it says.
+# --bench: run the benchmark in L1 instead of the tests (ratios only: L1
+#          runs under TCG); print its table and write its samples to
+#          build/bench/nested-LABEL.csv.
 #
 # Run the KVM test bundle with real KVM on a host without KVM: our
 # qemu-system-x86_64 with TCG (L0) emulates an AMD EPYC with SVM and nested
@@ -19,21 +22,25 @@
 #   build/results/nested-LABEL.tap   the TAP of L1, names prefixed 'LABEL: '
 # Exit status 1 if any test failed or an L1 did not finish.
 #
-# QGM_NESTED_TIMEOUT: seconds one L1 may run in all (default 300); a hung
+# QGM_NESTED_TIMEOUT: seconds one L1 may run in all (default 300, with
+#                     --bench 1500); a hung
 #                     L1 is killed and fails with the end of its console log.
 # QGM_TEST_TIMEOUT:   seconds each test binary may run inside L1 (default
 #                     240).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-demo=no
-if [ "${1:-}" = --demo ]; then
-    demo=yes
-    shift
-fi
+mode=tests
+case ${1:-} in
+    --demo) mode=demo; shift ;;
+    --bench) mode=bench; shift ;;
+esac
 . "$top/config/l1-kernels.env"
 qemu=${QGM_OBJ:-$top/build/qemu}/qemu-system-x86_64
 limit=${QGM_NESTED_TIMEOUT:-300}
+if [ $mode = bench ]; then
+    limit=${QGM_NESTED_TIMEOUT:-1500}
+fi
 test_limit=${QGM_TEST_TIMEOUT:-240}
 results=$top/build/results
 
@@ -43,6 +50,11 @@ now() {
 
 seconds_since() {
     echo "$1 $(now)" | awk '{ printf "%.1f", $2 - $1 }'
+}
+
+# The lines of FILE between the marker lines BEGIN and END.
+between() {
+    sed -n "/^$1/,/^$2/p" "$3" | tr -d '\r' | grep -v -e "^$1" -e "^$2"
 }
 
 # The TAP lines between the markers, test names prefixed with the label:
@@ -96,13 +108,21 @@ run_one() {
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         -L /usr/share/seabios -L /usr/share/qemu \
         -kernel "$nested/vmlinuz" -initrd "$nested/initramfs.cpio.gz" \
-        -append "console=ttyS0 quiet panic=-1 QGM_TEST_TIMEOUT=$test_limit $([ $demo = yes ] && echo qgm.demo)" \
+        -append "console=ttyS0 quiet panic=-1 QGM_TEST_TIMEOUT=$test_limit qgm.$mode" \
         < /dev/null > "$log" 2>&1 || status=$?
     elapsed=$(seconds_since "$start")
 
-    if [ $demo = yes ]; then
-        sed -n '/^@@QGM-DEMO-BEGIN@@/,/^@@QGM-DEMO-END@@/p' "$log" \
-            | tr -d '\r' | grep -v '^@@QGM-DEMO-'
+    if [ $mode = bench ]; then
+        between @@QGM-BENCH-BEGIN@@ @@QGM-BENCH-END@@ "$log"
+        mkdir -p "$top/build/bench"
+        between @@QGM-BENCH-CSV-BEGIN@@ @@QGM-BENCH-CSV-END@@ "$log" \
+            > "$top/build/bench/nested-$label.csv"
+        echo "(nested run: ${elapsed}s under TCG; console in $log)"
+        [ "$status" -eq 99 ]
+        return
+    fi
+    if [ $mode = demo ]; then
+        between @@QGM-DEMO-BEGIN@@ @@QGM-DEMO-END@@ "$log"
         echo "(nested run: ${elapsed}s under TCG; console in $log)"
         [ "$status" -eq 99 ]
         return

@@ -1,7 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
+# Usage: setup-host.sh [--bench]
+#
 # Install what the build and the tests need, from Debian only.  Idempotent.
+# --bench: also what 'make bench' needs to draw its chart.
 #
 # apt sources are derived from the URIs already configured in
 # /etc/apt/sources.list.d/debian.sources, so no mirror name is written here.
@@ -25,6 +28,11 @@ PACKAGES="
     busybox-static cpio xz-utils kmod gcc make git perl
 "
 BACKPORTS_PACKAGES="meson/bookworm-backports python3-pycotap/bookworm-backports"
+BENCH_PACKAGES="python3-matplotlib"
+
+if [ "${1:-}" = --bench ]; then
+    PACKAGES="$PACKAGES $BENCH_PACKAGES"
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "setup-host: needs root to install packages; run: sudo $0" >&2

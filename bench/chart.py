@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Usage: chart.py RESULTS.CSV CHART.PNG
+
+Draw the cost ratios of a gmem-bench run: for every size and metric, the
+median of guest-memfd (and of memory-backend-ram, the reference) against
+the median of memfd, as bars on a log scale.  1 is parity; above the dashed
+line at 1.05 guest-memfd misses our goal.
+"""
+import csv
+import statistics
+import sys
+
+import matplotlib
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+
+LOWER_IS_BETTER = {'s', 'ms'}
+SUBJECTS = [('guest-memfd', 'tab:red'), ('ram', 'tab:gray')]
+BASELINE = 'memfd'
+
+
+def read(path):
+    """The header comments, {(size, backend, metric): [values]}, the unit
+    of each metric and the metrics in their order."""
+    comments, rows = [], []
+    with open(path) as f:
+        for line in f:
+            if line.startswith('#'):
+                comments.append(line[1:].strip())
+            else:
+                rows.append(line)
+    samples, units, order = {}, {}, []
+    for row in csv.DictReader(rows):
+        key = (int(row['size_bytes']), row['backend'], row['metric'])
+        samples.setdefault(key, []).append(float(row['value']))
+        units[row['metric']] = row['unit']
+        if row['metric'] not in order:
+            order.append(row['metric'])
+    return comments, samples, units, order
+
+
+def cost_ratio(unit, value, baseline):
+    return value / baseline if unit in LOWER_IS_BETTER else baseline / value
+
+
+def size_text(size):
+    return f'{size >> 30} GiB' if size % (1 << 30) == 0 else f'{size >> 20} MiB'
+
+
+def main(csv_path, png_path):
+    comments, samples, units, order = read(csv_path)
+    sizes = sorted({size for size, _, _ in samples})
+    metrics = [m for m in order if (sizes[0], BASELINE, m) in samples]
+    fig, axes = plt.subplots(1, len(sizes), figsize=(5 * len(sizes), 4.5),
+                             sharey=True, squeeze=False)
+    for ax, size in zip(axes[0], sizes):
+        for i, (backend, colour) in enumerate(SUBJECTS):
+            xs, ys = [], []
+            for x, metric in enumerate(metrics):
+                base = samples.get((size, BASELINE, metric))
+                mine = samples.get((size, backend, metric))
+                if base and mine:
+                    xs.append(x + (i - 0.5) * 0.4)
+                    ys.append(cost_ratio(units[metric],
+                                         statistics.median(mine),
+                                         statistics.median(base)))
+            ax.bar(xs, ys, width=0.4, color=colour, label=f'{backend} / memfd')
+        ax.axhline(1.0, color='black', linewidth=0.8)
+        ax.axhline(1.05, color='tab:red', linewidth=0.8, linestyle='--')
+        ax.set_yscale('log')
+        ax.set_title(size_text(size))
+        ax.set_xticks(range(len(metrics)))
+        ax.set_xticklabels(metrics, rotation=35, ha='right', fontsize=8)
+    axes[0][0].set_ylabel('cost against memfd (median; >1 is worse)')
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle('\n'.join(comments), fontsize=8)
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=100)
+    return 0
+
+
+if __name__ == '__main__':
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    sys.exit(main(sys.argv[1], sys.argv[2]))
