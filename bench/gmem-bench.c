@@ -102,6 +102,9 @@ typedef struct Options {
     int repeats;
     int threads;
     int timeout;
+    const char *qemu_args[16];  /* --qemu-arg: appended to every QEMU */
+    int n_qemu_args;
+    bool keep_logs;
 } Options;
 
 /* samples[size][backend][metric][repeat]; NaN: not measured */
@@ -303,11 +306,12 @@ static void qemu_start(Qemu *q, const Options *o, const Launch *l,
     const char *qmp_path = path_in_workdir(l->tag);
     char qmp_sock[300];
     int qmp_listener, dbg_listener = -1, fd;
-    const char *argv[40];
+    const char *argv[64];
+    static int runs;
     int argc = 0;
 
     snprintf(qmp_sock, sizeof(qmp_sock), "%s.qmp", qmp_path);
-    snprintf(q->log, sizeof(q->log), "%s.log", qmp_path);
+    snprintf(q->log, sizeof(q->log), "%s-%d.log", qmp_path, ++runs);
     qmp_listener = listen_at(qmp_sock);
     snprintf(qmp_dev, sizeof(qmp_dev), "socket,id=qmp,path=%s", qmp_sock);
     if (l->debugcon) {
@@ -359,6 +363,9 @@ static void qemu_start(Qemu *q, const Options *o, const Launch *l,
         argv[argc++] = "-incoming";
         argv[argc++] = l->incoming;
     }
+    for (int i = 0; i < o->n_qemu_args; i++) {
+        argv[argc++] = o->qemu_args[i];
+    }
     argv[argc] = NULL;
 
     q->len = 0;
@@ -392,7 +399,7 @@ static void qemu_start(Qemu *q, const Options *o, const Launch *l,
     qmp(q, "{\"execute\": \"qmp_capabilities\"}\n");
 }
 
-static void qemu_quit(Qemu *q)
+static void qemu_quit(const Options *o, Qemu *q)
 {
     int status;
 
@@ -401,7 +408,9 @@ static void qemu_quit(Qemu *q)
     }
     waitpid(q->pid, &status, 0);
     close(q->qmp);
-    unlink(q->log);
+    if (!o->keep_logs) {
+        unlink(q->log);
+    }
 }
 
 static void record(int size_i, int backend_i, int metric, int repeat,
@@ -432,7 +441,7 @@ static double startup_seconds(const Options *o, const Backend *b,
 
     qemu_start(&q, o, &l, NULL);
     seconds = now() - start;
-    qemu_quit(&q);
+    qemu_quit(o, &q);
     return seconds;
 }
 
@@ -514,9 +523,9 @@ static void guest_run(const Options *o, int size_i, int b_i, int repeat,
                size / GIB / (json_number(reply, "total-time") / 1000.0));
         record(size_i, b_i, M_DOWNTIME, repeat, size,
                json_number(reply, "downtime"));
-        qemu_quit(&qd);
+        qemu_quit(o, &qd);
     }
-    qemu_quit(&qs);
+    qemu_quit(o, &qs);
 }
 
 /*
@@ -691,7 +700,10 @@ static void usage(void)
         "                   (default: the number of CPUs)\n"
         "  --csv FILE       write every sample there (default gmem-bench.csv)\n"
         "  --label TEXT     what this run is, for the header and the CSV\n"
-        "  --timeout S      seconds one QEMU may take (default 600)\n");
+        "  --timeout S      seconds one QEMU may take (default 600)\n"
+        "  --qemu-arg ARG   add ARG to every QEMU command line (repeatable;\n"
+        "                   e.g. -trace with --keep-logs, to see where time goes)\n"
+        "  --keep-logs      keep every QEMU's output (the directory is printed)\n");
     exit(2);
 }
 
@@ -719,6 +731,10 @@ static void parse_options(Options *o, int argc, char **argv)
         const char *opt = argv[i];
         char *arg = i + 1 < argc ? argv[i + 1] : NULL;
 
+        if (!strcmp(opt, "--keep-logs")) {
+            o->keep_logs = true;
+            continue;
+        }
         if (!arg || !strcmp(opt, "--help")) {
             usage();
         }
@@ -739,6 +755,10 @@ static void parse_options(Options *o, int argc, char **argv)
             o->label = arg;
         } else if (!strcmp(opt, "--timeout")) {
             o->timeout = atoi(arg);
+        } else if (!strcmp(opt, "--qemu-arg") &&
+                   o->n_qemu_args < (int)(sizeof(o->qemu_args) /
+                                          sizeof(o->qemu_args[0]))) {
+            o->qemu_args[o->n_qemu_args++] = arg;
         } else {
             usage();
         }
@@ -840,7 +860,11 @@ int main(int argc, char **argv)
         }
     }
     fclose(csv);
-    rmdir(workdir);
+    if (o.keep_logs) {
+        printf("# QEMU's output: %s/*.log\n", workdir);
+    } else {
+        rmdir(workdir);
+    }
     printf("\n# startup-prealloc-N: %d threads; CSV: %s\n", o.threads, o.csv);
     print_table(&o);
     return 0;
