@@ -3,7 +3,8 @@
 #
 # Configure build/src once into build/qemu with the flags from
 # config/configure-flags, then build qemu-system-x86_64 and the qtests of
-# config/qtests.list incrementally.  ccache is used when meson finds it.
+# config/qtests.list and config/kvm-tests.list incrementally.  ccache is
+# used when meson finds it.
 # Usage: build.sh [TARGET...]   (default: QEMU and the qtests)
 set -eu
 
@@ -67,8 +68,10 @@ link_firmware() {
 }
 link_firmware
 
+# The qtests of both lists (a kvm-tests.list line is 'BINARY ARGS...').
 targets="qemu-system-x86_64"
-for t in $(list "$top/config/qtests.list"); do
+for t in $( (list "$top/config/qtests.list"; list "$top/config/kvm-tests.list") |
+            awk '{ print $1 }' | sort -u); do
     targets="$targets tests/qtest/$t"
 done
 if [ $# -gt 0 ]; then
