@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# The harness's own tests: the result counter, the meson log converter, the
-# checksum check of the upstream fetch, and that a patch which does not
-# apply stops the build and is named.  TAP into build/results/harness.tap.
+# The harness's own tests: the result counter, the step runner, the meson
+# log converter, the checksum check of the upstream fetch, and that a patch
+# which does not apply stops the build and is named.  TAP into
+# build/results/harness.tap.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +40,17 @@ expect_text "count-results: closing line" "1 passed, 1 failed, 1 skipped" \
 : > "$work/empty.tap"
 "$top/scripts/count-results.py" "$work/empty.tap" > "$work/count.out"
 result $(( $? != 1 )) "count-results: a run without any test fails"
+
+# check-step.sh records a step that failed without results, once.
+mkdir -p "$work/results"
+QGM_RESULTS=$work/results "$top/scripts/check-step.sh" broken false
+expect_text "check-step: a step that could not run is a failure" \
+    "not ok - broken: exited with status 1" "$work/results/steps.tap"
+rm -f "$work/results/steps.tap"
+QGM_RESULTS=$work/results "$top/scripts/check-step.sh" tested \
+    sh -c "echo 'not ok - tested: a test' > $work/results/tested.tap; exit 1"
+result $(( $(cat "$work"/results/*.tap | grep -c '^not ok') != 1 )) \
+    "check-step: a step's own failure is not counted twice"
 
 # meson-testlog-to-tap.py keeps subtests and turns a silent crash into a failure.
 cat > "$work/testlog.json" <<'EOS'
