@@ -4,8 +4,8 @@
 
 Draw the cost ratios of a gmem-bench run: for every size and metric, the
 median of guest-memfd (and of memory-backend-ram, the reference) against
-the median of memfd, as bars on a log scale.  1 is parity; above the dashed
-line at 1.05 guest-memfd misses our goal.
+the median of memfd, as bars from 1 (parity) on a log scale: up is worse,
+down is better; above the dashed line at 1.05 guest-memfd misses our goal.
 """
 import csv
 import statistics
@@ -54,6 +54,7 @@ def main(csv_path, png_path):
     metrics = [m for m in order if (sizes[0], BASELINE, m) in samples]
     fig, axes = plt.subplots(1, len(sizes), figsize=(5 * len(sizes), 4.5),
                              sharey=True, squeeze=False)
+    ratios = []
     for ax, size in zip(axes[0], sizes):
         for i, (backend, colour) in enumerate(SUBJECTS):
             xs, ys = [], []
@@ -65,13 +66,17 @@ def main(csv_path, png_path):
                     ys.append(cost_ratio(units[metric],
                                          statistics.median(mine),
                                          statistics.median(base)))
-            ax.bar(xs, ys, width=0.4, color=colour, label=f'{backend} / memfd')
+            # From 1 (parity) up or down to the ratio.
+            ax.bar(xs, [y - 1 for y in ys], bottom=1, width=0.4,
+                   color=colour, label=f'{backend} / memfd')
+            ratios.extend(ys)
         ax.axhline(1.0, color='black', linewidth=0.8)
         ax.axhline(1.05, color='tab:red', linewidth=0.8, linestyle='--')
         ax.set_yscale('log')
         ax.set_title(size_text(size))
         ax.set_xticks(range(len(metrics)))
         ax.set_xticklabels(metrics, rotation=35, ha='right', fontsize=8)
+    axes[0][0].set_ylim(min(ratios + [0.9]) / 1.3, max(ratios + [1.1]) * 1.3)
     axes[0][0].set_ylabel('cost against memfd (median; >1 is worse)')
     axes[0][0].legend(fontsize=8)
     fig.suptitle('\n'.join(comments), fontsize=8)
