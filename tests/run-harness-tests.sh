@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The harness's own tests: the result counter, the step runner, the meson
-# log converter, the checksum check of the upstream fetch, and that a patch
-# which does not apply stops the build and is named.  TAP into
-# build/results/harness.tap.
+# log converter, the checksum check of the upstream fetch, that a patch
+# which does not apply stops the build and is named, and that the benchmark
+# refuses bad input and (where QEMU can run guest-memfd=on) yields every
+# figure.  TAP into build/results/harness.tap.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,5 +87,30 @@ QGM_SRC=$work/src QGM_PATCHES=$work/patches "$top/scripts/apply-series.sh" \
 result $(( $? != 1 )) "apply-series: a patch that does not apply stops the build"
 expect_text "apply-series: the message names the patch" \
     "apply-series: patch $broken does not apply on $UPSTREAM_TAG" "$work/apply.err"
+
+# gmem-bench refuses a bad size with the fix; a tiny run yields every
+# figure (6 per backend, 2 of the host's own) where guest-memfd=on works.
+bench=$top/build/bench/gmem-bench
+qemu=$top/build/qemu/qemu-system-x86_64
+"$bench" --qemu "$qemu" --guest x --sizes 3X > /dev/null 2> "$work/bench.err"
+result $(( $? != 1 )) "gmem-bench: a size without a unit is refused"
+expect_text "gmem-bench: the message says how to write a size" \
+    "gmem-bench: bad size '3X': give a unit, M or G (e.g. 512M, 4G)" \
+    "$work/bench.err"
+echo '{"execute": "qmp_capabilities"} {"execute": "quit"}' |
+    timeout 60 "$qemu" -accel kvm -machine none -nodefaults -display none \
+        -object memory-backend-memfd,id=m,size=2M,share=on,guest-memfd=on \
+        -qmp stdio > /dev/null 2> "$work/probe.err"
+if [ $? -eq 0 ]; then
+    (cd "$work" && "$bench" --qemu "$qemu" \
+        --guest "$top/build/bench/bench-guest.bin" --sizes 64M --repeats 1 \
+        --csv "$work/bench.csv" > "$work/bench.out")
+    result $? "gmem-bench: a run with 64 MiB guests completes"
+    figures=$(grep -c '^67108864,' "$work/bench.csv")
+    result $(( figures != 20 )) "gmem-bench: every figure is in the CSV ($figures of 20)"
+else
+    reason=$(grep -v warning "$work/probe.err" | head -n 1)
+    echo "ok - gmem-bench: a run with 64 MiB guests # SKIP $reason" >> "$out"
+fi
 
 python3 "$top/scripts/count-results.py" "$out" | tail -n 1
