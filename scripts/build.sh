@@ -55,15 +55,17 @@ if [ ! -f "$obj/build.ninja" ] || ! configure_flags | cmp -s - "$flags_stamp"; t
     configure_flags > "$flags_stamp"
 fi
 
-# The +ds tarball has no firmware.  Link Debian's (seabios, qemu-system-data,
-# ipxe-qemu) into the build tree's data directory, where an in-tree QEMU
-# looks for it.
+# The +ds tarball has no firmware.  Link Debian's, from the directories of
+# config/firmware.list, into the build tree's data directory, where an
+# in-tree QEMU looks for it.
 link_firmware() {
     datadir=$obj/qemu-bundle/usr/local/share/qemu
     mkdir -p "$datadir"
-    for f in /usr/share/seabios/*.bin /usr/share/qemu/*.bin \
-             /usr/lib/ipxe/qemu/*.rom; do
-        [ -e "$datadir/${f##*/}" ] || ln -s "$f" "$datadir/${f##*/}"
+    for dir in $(list "$top/config/firmware.list" | awk '{ print $1 }'); do
+        for f in "$dir"/*.bin "$dir"/*.rom; do
+            [ -e "$f" ] || continue
+            [ -e "$datadir/${f##*/}" ] || ln -s "$f" "$datadir/${f##*/}"
+        done
     done
 }
 link_firmware

@@ -26,18 +26,11 @@ name=qemu-guest-memfd-kvm-tests
 out=$top/build/bundle/$name
 tarball=$top/build/$name.tar.gz
 
-# Firmware: Debian's seabios, qemu-system-data and ipxe-qemu packages (the
-# +ds source has none).  bios*.bin for the pc/q35 machines,
-# vgabios-stdvga.bin for the default VGA, the option ROMs for -kernel boots
-# and the KVM vapic, the NIC ROMs of the default NICs (e1000 on pc, e1000e on
-# q35) and of virtio-net.
-SEABIOS_DIR=/usr/share/seabios
-SEABIOS_FILES="bios.bin bios-256k.bin vgabios-stdvga.bin"
-QEMU_DATA_DIR=/usr/share/qemu
-QEMU_DATA_FILES="kvmvapic.bin linuxboot.bin linuxboot_dma.bin multiboot.bin
-    multiboot_dma.bin pvh.bin"
-IPXE_DIR=/usr/lib/ipxe/qemu
-IPXE_FILES="efi-e1000.rom efi-e1000e.rom efi-virtio.rom"
+# Firmware: the files named in config/firmware.list, as 'DIR/FILE' lines.
+firmware_files() {
+    "$top/scripts/list-entries.sh" "$top/config/firmware.list" |
+        awk '{ for (i = 2; i <= NF; i++) print $1 "/" $i }'
+}
 
 test_binaries() {
     "$top/scripts/list-entries.sh" "$list" | awk '{ print $1 }'
@@ -77,21 +70,9 @@ if [ -z "$(test_binaries)" ]; then
     echo "bundle: $list names no test" >&2
     exit 1
 fi
-for f in $SEABIOS_FILES; do
-    [ -f "$SEABIOS_DIR/$f" ] || {
-        echo "bundle: $SEABIOS_DIR/$f not found: run 'make setup'" >&2
-        exit 1
-    }
-done
-for f in $QEMU_DATA_FILES; do
-    [ -f "$QEMU_DATA_DIR/$f" ] || {
-        echo "bundle: $QEMU_DATA_DIR/$f not found: run 'make setup'" >&2
-        exit 1
-    }
-done
-for f in $IPXE_FILES; do
-    [ -f "$IPXE_DIR/$f" ] || {
-        echo "bundle: $IPXE_DIR/$f not found: run 'make setup'" >&2
+for f in $(firmware_files); do
+    [ -f "$f" ] || {
+        echo "bundle: $f (config/firmware.list) not found: run 'make setup'" >&2
         exit 1
     }
 done
@@ -109,14 +90,8 @@ for binary in "$out/libexec/qemu-system-x86_64" "$out"/libexec/tests/*; do
 done | sort -u | while read -r lib; do
     cp -L "$lib" "$out/lib/"
 done
-for f in $SEABIOS_FILES; do
-    cp "$SEABIOS_DIR/$f" "$out/share/qemu/"
-done
-for f in $QEMU_DATA_FILES; do
-    cp "$QEMU_DATA_DIR/$f" "$out/share/qemu/"
-done
-for f in $IPXE_FILES; do
-    cp "$IPXE_DIR/$f" "$out/share/qemu/"
+for f in $(firmware_files); do
+    cp "$f" "$out/share/qemu/"
 done
 
 cp "$list" "$out/kvm-tests.list"

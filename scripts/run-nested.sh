@@ -106,7 +106,6 @@ run_one() {
         -numa node,nodeid=1,memdev=mem1 \
         -nodefaults -display none -serial stdio -no-reboot \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-        -L /usr/share/seabios -L /usr/share/qemu \
         -kernel "$nested/vmlinuz" -initrd "$nested/initramfs.cpio.gz" \
         -append "console=ttyS0 quiet panic=-1 QGM_TEST_TIMEOUT=$test_limit qgm.$mode" \
         < /dev/null > "$log" 2>&1 || status=$?
