@@ -304,7 +304,7 @@ typedef struct Launch {
 static void qemu_start(Qemu *q, const Options *o, const Launch *l,
                        int *debugcon_fd)
 {
-    char mem[64], object[512], bios[512], qmp_dev[400], dbg_dev[400];
+    char mem[64], object[512], qmp_dev[400], dbg_dev[400];
     const char *qmp_path = path_in_workdir(l->tag);
     char qmp_sock[300];
     int qmp_listener, dbg_listener = -1, fd;
@@ -332,7 +332,6 @@ static void qemu_start(Qemu *q, const Options *o, const Launch *l,
         snprintf(object, sizeof(object), "%s,id=ram,size=%" PRIu64,
                  l->backend->object, l->size);
     }
-    snprintf(bios, sizeof(bios), "%s", o->guest);
 
     argv[argc++] = o->qemu;
     argv[argc++] = "-accel";
@@ -349,7 +348,7 @@ static void qemu_start(Qemu *q, const Options *o, const Launch *l,
     argv[argc++] = "-display";
     argv[argc++] = "none";
     argv[argc++] = "-bios";
-    argv[argc++] = bios;
+    argv[argc++] = o->guest;
     argv[argc++] = "-chardev";
     argv[argc++] = qmp_dev;
     argv[argc++] = "-mon";
