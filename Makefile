@@ -79,7 +79,7 @@ $(BENCH)/bench-guest.bin: bench/bench-guest.S
 	    -Wl,-e,entry -o $(BENCH)/bench-guest.elf $<
 	objcopy -O binary -j .text $(BENCH)/bench-guest.elf $@
 
-# Developer loop: commit in build/src, then write the commits to patches/.
+# Developer loop: commit in build/src, then write the commits to patches/qemu/.
 export:
 	$(SCRIPTS)/export-series.sh
 

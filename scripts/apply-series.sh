@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Make build/src a git repository of the pristine upstream tree with one
-# commit, then 'git am' every patch in patches/series on top of it.
+# commit, then 'git am' every patch in patches/qemu/series on top of it.
 #
 # If build/src already holds exactly the series (same patch-ids), nothing is
 # touched, so the next build stays incremental.  Otherwise the tree is reset
@@ -13,7 +13,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/config/upstream.env"
 src=${QGM_SRC:-$top/build/src}
-patches=${QGM_PATCHES:-$top/patches}
+patches=${QGM_PATCHES:-$top/patches/qemu}
 BASE_TAG=upstream-base
 
 git_src() {

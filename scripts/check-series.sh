@@ -7,13 +7,13 @@
 #     order, in a throwaway worktree;
 #   - scripts/checkpatch.pl passes on every patch;
 #   - every patch has a Signed-off-by and a 'subsystem: summary' subject;
-#   - patches/series and the patch files agree;
+#   - patches/qemu/series and the patch files agree;
 #   - the cover letter lists every patch.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 src=${QGM_SRC:-$top/build/src}
-patches=$top/patches
+patches=$top/patches/qemu
 out=$top/build/results/series.tap
 check_tree=$top/build/series-check
 
@@ -68,6 +68,6 @@ done
 listed=$(series | sort)
 present=$(cd "$patches" && ls [0-9]*.patch | grep -v '^0000-' | sort)
 [ "$listed" = "$present" ]
-result $? "patches/series lists exactly the patch files"
+result $? "patches/qemu/series lists exactly the patch files"
 
 python3 "$top/scripts/count-results.py" "$out" | tail -n 1

@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Export the commits on top of the upstream base in build/src back into
-# patches/ (the developer's loop: edit and commit in build/src, then export),
-# rewrite patches/series, and regenerate the cover letter from
-# patches/cover-letter.txt (first line: subject; the rest: the blurb).
+# patches/qemu/ (the developer's loop: edit and commit in build/src, then export),
+# rewrite patches/qemu/series, and regenerate the cover letter from
+# patches/qemu/cover-letter.txt (first line: subject; the rest: the blurb).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 src=${QGM_SRC:-$top/build/src}
-patches=$top/patches
+patches=$top/patches/qemu
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -26,8 +26,8 @@ for p in "$tmp"/*.patch; do
 done
 (cd "$tmp" && ls [0-9]*.patch | grep -v '^0000-') > "$patches/series"
 
-subject=$(head -n 1 "$patches/cover-letter.txt")
-tail -n +3 "$patches/cover-letter.txt" > "$tmp/blurb"
+subject=$(head -n 1 "$patches/qemu/cover-letter.txt")
+tail -n +3 "$patches/qemu/cover-letter.txt" > "$tmp/blurb"
 awk -v subject="$subject" -v blurb="$tmp/blurb" '
     /\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subject) }
     /^\*\*\* BLURB HERE \*\*\*$/ {
@@ -36,4 +36,4 @@ awk -v subject="$subject" -v blurb="$tmp/blurb" '
     }
     { print }
 ' "$tmp/0000-cover-letter.patch" > "$patches/0000-cover-letter.patch"
-echo "export-series: $(wc -l < "$patches/series") patches in patches/"
+echo "export-series: $(wc -l < "$patches/series") patches in patches/qemu/"

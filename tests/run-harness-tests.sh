@@ -76,11 +76,11 @@ rm -f "$work/$UPSTREAM_DSC" "$work/$UPSTREAM_ORIG"
 
 # apply-series.sh stops on a patch that does not apply, and names it.
 mkdir -p "$work/patches"
-cp "$top/patches/series" "$top"/patches/*.patch "$work/patches/"
+cp "$top/patches/qemu/series" "$top"/patches/qemu/*.patch "$work/patches/"
 broken=$(sed -n 6p "$work/patches/series")
 # Change the first context line of the first hunk.
 awk '/^@@/ { hunk = 1 } hunk && !done && /^ / { $0 = " not in QEMU"; done = 1 } { print }' \
-    "$top/patches/$broken" > "$work/patches/$broken"
+    "$top/patches/qemu/$broken" > "$work/patches/$broken"
 git clone -q --shared "$top/build/src" "$work/src"
 QGM_SRC=$work/src QGM_PATCHES=$work/patches "$top/scripts/apply-series.sh" \
     > /dev/null 2> "$work/apply.err"
