@@ -18,7 +18,10 @@
  * guest halts, leaving its RAM full of non-zero data for the migration
  * benchmark.  Errors: 'E' (more RAM than the page tables map).
  *
- * Build: see bench/Makefile.
+ * Built by the Makefile's bench-tools target (gcc -nostdlib, objcopy), which
+ * also turns the absolute symbols below into SYM_ defines for gmem-bench.c
+ * with nm (bench-guest-syms.h), as QEMU's tests/qtest/migration/i386 does:
+ * the port, the markers and where the fill starts are written once, here.
  */
 
 #define DEBUGCON        0xe9
@@ -29,6 +32,20 @@
 #define STACK_TOP       0x7c00
 #define FILL_START      0x100000
 #define GIB             0x40000000
+
+#define MARK_START      'S'
+#define MARK_FIRST      '1'
+#define MARK_SECOND     '2'
+#define MARK_ERROR      'E'
+
+    .globl debugcon_port, fill_start
+    .globl mark_start, mark_first, mark_second, mark_error
+    .set debugcon_port, DEBUGCON
+    .set fill_start, FILL_START
+    .set mark_start, MARK_START
+    .set mark_first, MARK_FIRST
+    .set mark_second, MARK_SECOND
+    .set mark_error, MARK_ERROR
 
 #define PTE_USER_RW     7               /* present, writable, user */
 #define PTE_LARGE       0x80
@@ -205,7 +222,7 @@ long_mode:
     iretq
 
 too_much_ram:
-    mov $'E', %al
+    mov $MARK_ERROR, %al
     out %al, $DEBUGCON
 halt:
     cli
@@ -213,15 +230,15 @@ halt:
     jmp halt
 
 passes:
-    mov $'S', %al
+    mov $MARK_START, %al
     out %al, $DEBUGCON
     mov $0x1111111111111111, %rax
     call fill_ram
-    mov $'1', %al
+    mov $MARK_FIRST, %al
     out %al, $DEBUGCON
     mov $0x2222222222222222, %rax
     call fill_ram
-    mov $'2', %al
+    mov $MARK_SECOND, %al
     out %al, $DEBUGCON
     syscall
 

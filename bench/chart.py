@@ -5,7 +5,9 @@
 Draw the cost ratios of a gmem-bench run: for every size and metric, the
 median of guest-memfd (and of memory-backend-ram, the reference) against
 the median of memfd, as bars from 1 (parity) on a log scale: up is worse,
-down is better; above the dashed line at 1.05 guest-memfd misses our goal.
+down is better; above the dashed line guest-memfd misses our goal.  The
+goal ('# goal-cost-ratio:') and whether less or more of a metric is better
+(the 'better' column) come from the CSV: gmem-bench.c is their one home.
 """
 import csv
 import statistics
@@ -15,33 +17,36 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
-LOWER_IS_BETTER = {'s', 'ms'}
 SUBJECTS = [('guest-memfd', 'tab:red'), ('ram', 'tab:gray')]
 BASELINE = 'memfd'
 
 
 def read(path):
-    """The header comments, {(size, backend, metric): [values]}, the unit
-    of each metric and the metrics in their order."""
-    comments, rows = [], []
+    """The header comments, the goal, {(size, backend, metric): [values]},
+    which way each metric is better, and the metrics in their order."""
+    comments, rows, goal = [], [], None
     with open(path) as f:
         for line in f:
-            if line.startswith('#'):
+            if line.startswith('# goal-cost-ratio:'):
+                goal = float(line.split(':', 1)[1])
+            elif line.startswith('#'):
                 comments.append(line[1:].strip())
             else:
                 rows.append(line)
-    samples, units, order = {}, {}, []
+    samples, better, order = {}, {}, []
     for row in csv.DictReader(rows):
         key = (int(row['size_bytes']), row['backend'], row['metric'])
         samples.setdefault(key, []).append(float(row['value']))
-        units[row['metric']] = row['unit']
+        better[row['metric']] = row['better']
         if row['metric'] not in order:
             order.append(row['metric'])
-    return comments, samples, units, order
+    if goal is None:
+        sys.exit(f'{path}: no "# goal-cost-ratio:" line; not a gmem-bench CSV?')
+    return comments, goal, samples, better, order
 
 
-def cost_ratio(unit, value, baseline):
-    return value / baseline if unit in LOWER_IS_BETTER else baseline / value
+def cost_ratio(better, value, baseline):
+    return value / baseline if better == 'lower' else baseline / value
 
 
 def size_text(size):
@@ -49,7 +54,7 @@ def size_text(size):
 
 
 def main(csv_path, png_path):
-    comments, samples, units, order = read(csv_path)
+    comments, goal, samples, better, order = read(csv_path)
     sizes = sorted({size for size, _, _ in samples})
     metrics = [m for m in order if (sizes[0], BASELINE, m) in samples]
     fig, axes = plt.subplots(1, len(sizes), figsize=(5 * len(sizes), 4.5),
@@ -63,7 +68,7 @@ def main(csv_path, png_path):
                 mine = samples.get((size, backend, metric))
                 if base and mine:
                     xs.append(x + (i - 0.5) * 0.4)
-                    ys.append(cost_ratio(units[metric],
+                    ys.append(cost_ratio(better[metric],
                                          statistics.median(mine),
                                          statistics.median(base)))
             # From 1 (parity) up or down to the ratio.
@@ -71,7 +76,7 @@ def main(csv_path, png_path):
                    color=colour, label=f'{backend} / memfd')
             ratios.extend(ys)
         ax.axhline(1.0, color='black', linewidth=0.8)
-        ax.axhline(1.05, color='tab:red', linewidth=0.8, linestyle='--')
+        ax.axhline(goal, color='tab:red', linewidth=0.8, linestyle='--')
         ax.set_yscale('log')
         ax.set_title(size_text(size))
         ax.set_xticks(range(len(metrics)))

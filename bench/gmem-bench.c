@@ -26,6 +26,8 @@
  */
 
 #define _GNU_SOURCE
+/* SYM_*: the guest's port, markers and fill start, from bench-guest.S. */
+#include "bench-guest-syms.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -53,8 +55,16 @@
 #define MAX_REPEATS 50
 #define QMP_LINE_MAX 65536
 #define DOWNTIME_LIMIT_MS "10"      /* migration's downtime-limit */
+/*
+ * Our goal: guest-memfd costs at most this much more than memfd on every
+ * figure.  Written into the CSV for chart.py; the one place of this fact.
+ */
+#define GOAL_COST_RATIO 1.05
 
 enum { LOWER_IS_BETTER, HIGHER_IS_BETTER };
+static const char *const better_names[] = {
+    [LOWER_IS_BETTER] = "lower", [HIGHER_IS_BETTER] = "higher",
+};
 
 typedef struct Metric {
     const char *name;
@@ -107,6 +117,7 @@ typedef struct Options {
     const char *qemu_args[16];  /* --qemu-arg: appended to every QEMU */
     int n_qemu_args;
     bool keep_logs;
+    const char *about;          /* --about: provenance lines to print */
 } Options;
 
 /* samples[size][backend][metric][repeat]; NaN: not measured */
@@ -297,77 +308,78 @@ typedef struct Launch {
     const char *tag;            /* names the sockets and the log */
 } Launch;
 
-/*
- * Start QEMU as L describes; it connects to our QMP socket, and we wait
- * until QMP is ready.  *debugcon_fd gets the guest's debugcon connection.
- */
-static void qemu_start(Qemu *q, const Options *o, const Launch *l,
-                       int *debugcon_fd)
-{
-    char mem[64], object[512], qmp_dev[400], dbg_dev[400];
-    const char *qmp_path = path_in_workdir(l->tag);
-    char qmp_sock[300];
-    int qmp_listener, dbg_listener = -1, fd;
+/* The command line of a QEMU that L describes, built in A. */
+typedef struct QemuArgs {
     const char *argv[64];
-    static int runs;
-    int argc = 0;
+    int argc;
+    char mem[64], object[512], qmp_dev[400], dbg_dev[400], dbg_device[64];
+} QemuArgs;
 
-    snprintf(qmp_sock, sizeof(qmp_sock), "%s.qmp", qmp_path);
-    snprintf(q->log, sizeof(q->log), "%s-%d.log", qmp_path, ++runs);
-    qmp_listener = listen_at(qmp_sock);
-    snprintf(qmp_dev, sizeof(qmp_dev), "socket,id=qmp,path=%s", qmp_sock);
+static void add_args(QemuArgs *a, const char *arg1, const char *arg2)
+{
+    a->argv[a->argc++] = arg1;
+    if (arg2) {
+        a->argv[a->argc++] = arg2;
+    }
+}
+
+/*
+ * -object and the machine for L's backend; QEMU's monitor on the socket
+ * QMP_SOCK and the guest's debugcon on L's socket, where we listen.
+ */
+static void qemu_argv(QemuArgs *a, const Options *o, const Launch *l,
+                      const char *qmp_sock)
+{
+    a->argc = 0;
+    snprintf(a->mem, sizeof(a->mem), "%" PRIu64 "M", l->size >> 20);
+    snprintf(a->object, sizeof(a->object), "%s,id=ram,size=%" PRIu64,
+             l->backend->object, l->size);
+    if (l->prealloc_threads) {
+        size_t n = strlen(a->object);
+
+        snprintf(a->object + n, sizeof(a->object) - n,
+                 ",prealloc=on,prealloc-threads=%d", l->prealloc_threads);
+    }
+    snprintf(a->qmp_dev, sizeof(a->qmp_dev), "socket,id=qmp,path=%s",
+             qmp_sock);
     if (l->debugcon) {
-        dbg_listener = listen_at(l->debugcon);
-        snprintf(dbg_dev, sizeof(dbg_dev), "socket,id=dbg,path=%s",
+        snprintf(a->dbg_dev, sizeof(a->dbg_dev), "socket,id=dbg,path=%s",
                  l->debugcon);
     } else {
-        snprintf(dbg_dev, sizeof(dbg_dev), "null,id=dbg");
-    }
-    snprintf(mem, sizeof(mem), "%" PRIu64 "M", l->size >> 20);
-    if (l->prealloc_threads) {
-        snprintf(object, sizeof(object),
-                 "%s,id=ram,size=%" PRIu64 ",prealloc=on,prealloc-threads=%d",
-                 l->backend->object, l->size, l->prealloc_threads);
-    } else {
-        snprintf(object, sizeof(object), "%s,id=ram,size=%" PRIu64,
-                 l->backend->object, l->size);
+        snprintf(a->dbg_dev, sizeof(a->dbg_dev), "null,id=dbg");
     }
 
-    argv[argc++] = o->qemu;
-    argv[argc++] = "-accel";
-    argv[argc++] = "kvm";
-    argv[argc++] = "-cpu";
-    argv[argc++] = "host";
-    argv[argc++] = "-machine";
-    argv[argc++] = "pc,memory-backend=ram";
-    argv[argc++] = "-m";
-    argv[argc++] = mem;
-    argv[argc++] = "-object";
-    argv[argc++] = object;
-    argv[argc++] = "-nodefaults";
-    argv[argc++] = "-display";
-    argv[argc++] = "none";
-    argv[argc++] = "-bios";
-    argv[argc++] = o->guest;
-    argv[argc++] = "-chardev";
-    argv[argc++] = qmp_dev;
-    argv[argc++] = "-mon";
-    argv[argc++] = "chardev=qmp,mode=control";
-    argv[argc++] = "-chardev";
-    argv[argc++] = dbg_dev;
-    argv[argc++] = "-device";
-    argv[argc++] = "isa-debugcon,iobase=0xe9,chardev=dbg";
+    add_args(a, o->qemu, NULL);
+    add_args(a, "-accel", "kvm");
+    add_args(a, "-cpu", "host");
+    add_args(a, "-machine", "pc,memory-backend=ram");
+    add_args(a, "-m", a->mem);
+    add_args(a, "-object", a->object);
+    add_args(a, "-nodefaults", NULL);
+    add_args(a, "-display", "none");
+    add_args(a, "-bios", o->guest);
+    add_args(a, "-chardev", a->qmp_dev);
+    add_args(a, "-mon", "chardev=qmp,mode=control");
+    add_args(a, "-chardev", a->dbg_dev);
+    snprintf(a->dbg_device, sizeof(a->dbg_device),
+             "isa-debugcon,iobase=%#x,chardev=dbg", SYM_debugcon_port);
+    add_args(a, "-device", a->dbg_device);
     if (l->paused) {
-        argv[argc++] = "-S";
+        add_args(a, "-S", NULL);
     }
     if (l->incoming) {
-        argv[argc++] = "-incoming";
-        argv[argc++] = l->incoming;
+        add_args(a, "-incoming", l->incoming);
     }
     for (int i = 0; i < o->n_qemu_args; i++) {
-        argv[argc++] = o->qemu_args[i];
+        add_args(a, o->qemu_args[i], NULL);
     }
-    argv[argc] = NULL;
+    a->argv[a->argc] = NULL;
+}
+
+/* Run ARGV with its output into q->log, stdin from /dev/null. */
+static void qemu_spawn(Qemu *q, const Options *o, const char *const *argv)
+{
+    int fd;
 
     q->len = 0;
     q->qmp = -1;
@@ -386,10 +398,33 @@ static void qemu_start(Qemu *q, const Options *o, const Launch *l,
         if (fd >= 0) {
             dup2(fd, 0);
         }
-        execv(o->qemu, (char **)argv);
-        fprintf(stderr, "cannot run %s: %s\n", o->qemu, strerror(errno));
+        execv(argv[0], (char **)argv);
+        fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
+}
+
+/*
+ * Start QEMU as L describes; it connects to our QMP socket, and we wait
+ * until QMP is ready.  *debugcon_fd gets the guest's debugcon connection.
+ */
+static void qemu_start(Qemu *q, const Options *o, const Launch *l,
+                       int *debugcon_fd)
+{
+    const char *base = path_in_workdir(l->tag);
+    char qmp_sock[300];
+    int qmp_listener, dbg_listener = -1;
+    QemuArgs args;
+    static int runs;
+
+    snprintf(qmp_sock, sizeof(qmp_sock), "%s.qmp", base);
+    snprintf(q->log, sizeof(q->log), "%s-%d.log", base, ++runs);
+    qmp_listener = listen_at(qmp_sock);
+    if (l->debugcon) {
+        dbg_listener = listen_at(l->debugcon);
+    }
+    qemu_argv(&args, o, l, qmp_sock);
+    qemu_spawn(q, o, args.argv);
     if (l->debugcon) {
         *debugcon_fd = accept_from(q, dbg_listener, "QEMU exited");
         close(dbg_listener);
@@ -418,16 +453,17 @@ static void record(int size_i, int backend_i, int metric, int repeat,
                    uint64_t size, double value)
 {
     samples[size_i][backend_i][metric][repeat] = value;
-    fprintf(csv, "%" PRIu64 ",%s,%s,%s,%d,%.6g\n", size,
+    fprintf(csv, "%" PRIu64 ",%s,%s,%s,%s,%d,%.6g\n", size,
             metrics[metric].host_only ? "host" : backends[backend_i].name,
-            metrics[metric].name, metrics[metric].unit, repeat + 1, value);
+            metrics[metric].name, metrics[metric].unit,
+            better_names[metrics[metric].better], repeat + 1, value);
     fflush(csv);
 }
 
-/* Bytes the guest writes in each pass: all of RAM above 1 MiB. */
+/* Bytes the guest writes in each pass: all of its RAM from fill_start up. */
 static double guest_fill_bytes(uint64_t size)
 {
-    return size - 1024.0 * 1024.0;
+    return size - (double)SYM_fill_start;
 }
 
 static double startup_seconds(const Options *o, const Backend *b,
@@ -458,81 +494,99 @@ static double guest_marker(Qemu *q, int fd, char expected)
     if (c != expected) {
         fprintf(stderr, "gmem-bench: the guest said '%c', expected '%c'%s\n",
                 c, expected,
-                c == 'E' ? " (more RAM than its page tables map)" : "");
+                c == SYM_mark_error ? " (more RAM than its page tables map)"
+                                    : "");
         qemu_failed(q, "the benchmark guest failed");
     }
     return now();
 }
 
-/* The guest's two passes, then precopy to a new QEMU with the same backend. */
-static void guest_run(const Options *o, int size_i, int b_i, int repeat,
-                      bool migrate)
+/* The guest's two passes, timed by its markers. */
+static void guest_passes(Qemu *q, int dbg, int size_i, int b_i, int repeat,
+                         uint64_t size)
 {
-    const Backend *b = &backends[b_i];
-    uint64_t size = o->sizes[size_i];
-    char *dbg_path = path_in_workdir("guest.debugcon");
-    char incoming[300], cmd[512];
-    Launch src = {
-        .backend = b, .size = size, .debugcon = dbg_path, .tag = "source",
-    };
-    Launch dst = {
-        .backend = b, .size = size, .incoming = incoming, .tag = "dest",
-    };
-    Qemu qs, qd;
-    double t_start, t_first, t_second, deadline;
-    const char *reply;
-    int dbg;
+    double t_start, t_first, t_second;
 
-    qemu_start(&qs, o, &src, &dbg);
-    t_start = guest_marker(&qs, dbg, 'S');
-    t_first = guest_marker(&qs, dbg, '1');
-    t_second = guest_marker(&qs, dbg, '2');
-    close(dbg);
+    t_start = guest_marker(q, dbg, SYM_mark_start);
+    t_first = guest_marker(q, dbg, SYM_mark_first);
+    t_second = guest_marker(q, dbg, SYM_mark_second);
     record(size_i, b_i, M_FIRST_TOUCH, repeat, size,
            guest_fill_bytes(size) / GIB / (t_first - t_start));
     record(size_i, b_i, M_SECOND_PASS, repeat, size,
            guest_fill_bytes(size) / GIB / (t_second - t_first));
+}
 
-    if (migrate) {
-        snprintf(incoming, sizeof(incoming), "unix:%s",
-                 path_in_workdir("migration"));
-        qemu_start(&qd, o, &dst, NULL);
-        /*
-         * No bandwidth limit: we measure the memory, not the throttle.  A
-         * low downtime limit: the guest is idle, so precopy converges
-         * anyway, and the downtime is then the cost of stopping (final
-         * dirty log sync, device state, starting the destination).  With
-         * the default 300 ms limit it would be mostly how much RAM is left
-         * when QEMU's estimate lets it switch over.
-         */
-        qmp(&qs, "{\"execute\": \"migrate-set-parameters\", \"arguments\": "
-                 "{\"max-bandwidth\": 1099511627776, "
-                 "\"downtime-limit\": " DOWNTIME_LIMIT_MS "}}\n");
-        snprintf(cmd, sizeof(cmd),
-                 "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"%s\"}}\n",
-                 incoming);
-        qmp(&qs, cmd);
-        deadline = now() + o->timeout;
-        for (;;) {
-            reply = qmp(&qs, "{\"execute\": \"query-migrate\"}\n");
-            if (json_has(reply, "status", "completed")) {
-                break;
-            }
-            if (json_has(reply, "status", "failed") ||
-                json_has(reply, "status", "cancelled")) {
-                fprintf(stderr, "gmem-bench: %s\n", reply);
-                qemu_failed(&qs, "migration failed");
-            }
-            if (now() > deadline) {
-                qemu_failed(&qs, "migration timed out");
-            }
-            usleep(10000);
+/* Precopy of the guest in SRC to a new QEMU with the same backend. */
+static void guest_migrate(const Options *o, Qemu *src, int size_i, int b_i,
+                          int repeat, uint64_t size)
+{
+    char incoming[300], cmd[512];
+    Launch dst = {
+        .backend = &backends[b_i], .size = size, .incoming = incoming,
+        .tag = "dest",
+    };
+    Qemu qd;
+    double deadline;
+    const char *reply;
+
+    snprintf(incoming, sizeof(incoming), "unix:%s",
+             path_in_workdir("migration"));
+    qemu_start(&qd, o, &dst, NULL);
+    /*
+     * No bandwidth limit: we measure the memory, not the throttle.  A low
+     * downtime limit: the guest is idle, so precopy converges anyway, and
+     * the downtime is then the cost of stopping (final dirty log sync,
+     * device state, starting the destination).  With the default 300 ms
+     * limit it would be mostly how much RAM is left when QEMU's estimate
+     * lets it switch over.
+     */
+    qmp(src, "{\"execute\": \"migrate-set-parameters\", \"arguments\": "
+             "{\"max-bandwidth\": 1099511627776, "
+             "\"downtime-limit\": " DOWNTIME_LIMIT_MS "}}\n");
+    snprintf(cmd, sizeof(cmd),
+             "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"%s\"}}\n",
+             incoming);
+    qmp(src, cmd);
+    deadline = now() + o->timeout;
+    for (;;) {
+        reply = qmp(src, "{\"execute\": \"query-migrate\"}\n");
+        if (json_has(reply, "status", "completed")) {
+            break;
         }
-        record(size_i, b_i, M_MIGRATION, repeat, size,
-               size / GIB / (json_number(reply, "total-time") / 1000.0));
-        record(size_i, b_i, M_DOWNTIME, repeat, size,
-               json_number(reply, "downtime"));
-        qemu_quit(o, &qd);
+        if (json_has(reply, "status", "failed") ||
+            json_has(reply, "status", "cancelled")) {
+            fprintf(stderr, "gmem-bench: %s\n", reply);
+            qemu_failed(src, "migration failed");
+        }
+        if (now() > deadline) {
+            qemu_failed(src, "migration timed out");
+        }
+        usleep(10000);
+    }
+    record(size_i, b_i, M_MIGRATION, repeat, size,
+           size / GIB / (json_number(reply, "total-time") / 1000.0));
+    record(size_i, b_i, M_DOWNTIME, repeat, size,
+           json_number(reply, "downtime"));
+    qemu_quit(o, &qd);
+}
+
+/* One benchmark guest: its two passes, then, if MIGRATE, its precopy. */
+static void guest_run(const Options *o, int size_i, int b_i, int repeat,
+                      bool migrate)
+{
+    uint64_t size = o->sizes[size_i];
+    Launch src = {
+        .backend = &backends[b_i], .size = size,
+        .debugcon = path_in_workdir("guest.debugcon"), .tag = "source",
+    };
+    Qemu qs;
+    int dbg;
+
+    qemu_start(&qs, o, &src, &dbg);
+    guest_passes(&qs, dbg, size_i, b_i, repeat, size);
+    close(dbg);
+    if (migrate) {
+        guest_migrate(o, &qs, size_i, b_i, repeat, size);
     }
     qemu_quit(o, &qs);
 }
@@ -630,7 +684,8 @@ static void print_table(const Options *o)
     bool have[N_BACKENDS];
 
     printf("\nmedian (best) of %d; cost ratio = guest-memfd (or ram) against "
-           "memfd, >1 is worse, '!' above 1.05\n", o->repeats);
+           "memfd, >1 is worse, '!' above %.2f\n", o->repeats,
+           GOAL_COST_RATIO);
     for (int s = 0; s < o->n_sizes; s++) {
         format_size(size_text, sizeof(size_text), o->sizes[s]);
         printf("\n%-8s %-20s %-6s %-19s %-19s %-19s %-10s %s\n", size_text,
@@ -655,7 +710,7 @@ static void print_table(const Options *o)
                 if (!metrics[m].host_only && have[b] && have[B_BASELINE]) {
                     r = cost_ratio(m, med[b], med[B_BASELINE]);
                     snprintf(ratio[i], sizeof(ratio[i]), "%.3f%s", r,
-                             i == 0 && r > 1.05 ? " !" : "");
+                             i == 0 && r > GOAL_COST_RATIO ? " !" : "");
                 } else {
                     snprintf(ratio[i], sizeof(ratio[i]), "-");
                 }
@@ -712,7 +767,9 @@ static void usage(void)
         "  --timeout S      seconds one QEMU may take (default 600)\n"
         "  --qemu-arg ARG   add ARG to every QEMU command line (repeatable;\n"
         "                   e.g. -trace with --keep-logs, to see where time goes)\n"
-        "  --keep-logs      keep every QEMU's output (the directory is printed)\n");
+        "  --keep-logs      keep every QEMU's output (the directory is printed)\n"
+        "  --about FILE     print FILE's lines (what QEMU was built from) in\n"
+        "                   the header and the CSV\n");
     exit(2);
 }
 
@@ -762,6 +819,8 @@ static void parse_options(Options *o, int argc, char **argv)
             o->csv = arg;
         } else if (!strcmp(opt, "--label")) {
             o->label = arg;
+        } else if (!strcmp(opt, "--about")) {
+            o->about = arg;
         } else if (!strcmp(opt, "--timeout")) {
             o->timeout = atoi(arg);
         } else if (!strcmp(opt, "--qemu-arg") &&
@@ -820,6 +879,25 @@ static void host_details(char *buf, size_t len)
              mem_available() / GIB);
 }
 
+/* The lines of --about FILE as '# ' comments. */
+static void print_about(const Options *o, FILE *out)
+{
+    char line[512];
+    FILE *f;
+
+    if (!o->about) {
+        return;
+    }
+    f = fopen(o->about, "r");
+    if (!f) {
+        die("cannot read %s: %s", o->about, strerror(errno));
+    }
+    while (fgets(line, sizeof(line), f)) {
+        fprintf(out, "# %s", line);
+    }
+    fclose(f);
+}
+
 int main(int argc, char **argv)
 {
     Options o = { 0 };
@@ -847,7 +925,10 @@ int main(int argc, char **argv)
     printf("# gmem-bench: %s\n# host: %s\n# qemu: %s\n", o.label, host,
            o.qemu);
     fprintf(csv, "# gmem-bench: %s\n# host: %s\n", o.label, host);
-    fprintf(csv, "size_bytes,backend,metric,unit,repeat,value\n");
+    print_about(&o, stdout);
+    print_about(&o, csv);
+    fprintf(csv, "# goal-cost-ratio: %.2f\n", GOAL_COST_RATIO);
+    fprintf(csv, "size_bytes,backend,metric,unit,better,repeat,value\n");
 
     for (int r = 0; r < o.repeats; r++) {
         for (int s = 0; s < o.n_sizes; s++) {
