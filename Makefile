@@ -5,8 +5,11 @@
 # 'make check' runs the whole test suite.  See README.rst.
 
 SCRIPTS := scripts
-RESULTS := build/results
 STEP := $(SCRIPTS)/check-step.sh
+# A path of config/harness.env, the one home of the harness's paths.
+harness-path = $(shell top='$(CURDIR)' && . config/harness.env && echo "$$$(1)")
+RESULTS := $(call harness-path,QGM_RESULTS)
+BENCH := $(call harness-path,QGM_BENCH_BUILD)
 
 .PHONY: all setup fetch apply build demo check check-series check-qtests \
         check-harness check-nested bundle bench bench-tools export \
@@ -17,8 +20,13 @@ all: build demo
 setup:
 	$(SCRIPTS)/setup-host.sh
 
+# Every pin is checked before anything is downloaded; what is already in the
+# download cache is used without asking the archive.
 fetch: setup
+	$(SCRIPTS)/fetch-upstream.sh --check
+	$(SCRIPTS)/fetch-l1-kernel.sh --check
 	$(SCRIPTS)/fetch-upstream.sh > /dev/null
+	$(SCRIPTS)/fetch-l1-kernel.sh
 
 apply: fetch
 	$(SCRIPTS)/apply-series.sh
@@ -49,7 +57,7 @@ check-qtests: build
 	mkdir -p $(RESULTS)
 	$(SCRIPTS)/run-qtests.sh
 
-check-harness: apply
+check-harness: build bench-tools
 	mkdir -p $(RESULTS)
 	tests/run-harness-tests.sh
 
@@ -66,18 +74,22 @@ bench: bundle
 	$(SCRIPTS)/run-bench.sh
 
 # A static driver and a firmware-less guest, so that both run anywhere.
-BENCH := build/bench
 bench-tools: $(BENCH)/gmem-bench $(BENCH)/bench-guest.bin
 
-$(BENCH)/gmem-bench: bench/gmem-bench.c
-	mkdir -p $(BENCH)
-	gcc -O2 -Wall -Wextra -static -o $@ $< -lm
+$(BENCH)/gmem-bench: bench/gmem-bench.c $(BENCH)/bench-guest-syms.h
+	gcc -O2 -Wall -Wextra -static -I$(BENCH) -o $@ $< -lm
 
-$(BENCH)/bench-guest.bin: bench/bench-guest.S
+$(BENCH)/bench-guest.elf: bench/bench-guest.S
 	mkdir -p $(BENCH)
 	gcc -nostdlib -static -Wl,-Ttext=0x7c00 -Wl,--build-id=none \
-	    -Wl,-e,entry -o $(BENCH)/bench-guest.elf $<
-	objcopy -O binary -j .text $(BENCH)/bench-guest.elf $@
+	    -Wl,-e,entry -o $@ $<
+
+$(BENCH)/bench-guest.bin: $(BENCH)/bench-guest.elf
+	objcopy -O binary -j .text $< $@
+
+# The guest's absolute symbols (port, markers, fill start) as SYM_ defines.
+$(BENCH)/bench-guest-syms.h: $(BENCH)/bench-guest.elf
+	nm $< | awk '$$2 == "A" { print "#define SYM_" $$3 " 0x" $$1 }' > $@
 
 # Developer loop: commit in build/src, then write the commits to patches/qemu/.
 export:
@@ -88,7 +100,7 @@ check-bisect: apply
 	$(SCRIPTS)/check-bisect.sh
 
 clean:
-	rm -rf build
+	rm -rf $(call harness-path,QGM_BUILD)
 
 distclean: clean
-	rm -rf $${XDG_CACHE_HOME:-$$HOME/.cache}/qemu-guest-memfd
+	rm -rf $(call harness-path,QGM_CACHE)

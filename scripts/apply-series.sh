@@ -11,10 +11,10 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/config/harness.env"
 . "$top/config/upstream.env"
-src=${QGM_SRC:-$top/build/src}
+src=$QGM_SRC
 patches=${QGM_PATCHES:-$top/patches/qemu}
-BASE_TAG=upstream-base
 
 git_src() {
     git -C "$src" -c user.name="qemu-guest-memfd harness" \
@@ -32,13 +32,19 @@ series_patch_ids() {
 }
 
 tree_patch_ids() {
-    for c in $(git_src rev-list --reverse "$BASE_TAG..HEAD"); do
+    for c in $(git_src rev-list --reverse "$QGM_BASE_TAG..HEAD"); do
         git_src show "$c" | git patch-id --stable | cut -d' ' -f1
     done
 }
 
+# The orig tarball that 'make fetch' downloaded and verified: this script
+# never downloads.
 unpack_pristine() {
-    tarball=$("$top/scripts/fetch-upstream.sh")
+    tarball=$QGM_CACHE/$UPSTREAM_ORIG
+    if [ ! -f "$tarball" ]; then
+        echo "apply-series: $tarball not found: run 'make fetch'" >&2
+        exit 1
+    fi
     rm -rf "$src.tmp"
     mkdir -p "$src.tmp"
     tar -xf "$tarball" -C "$src.tmp" --strip-components=1
@@ -49,14 +55,14 @@ unpack_pristine() {
         -c user.email="harness@qemu-guest-memfd.invalid" \
         commit -q -m "$UPSTREAM_TAG (Debian orig tarball)" \
         -m "Debian source package $UPSTREAM_PACKAGE $UPSTREAM_VERSION"
-    git -C "$src.tmp" tag "$BASE_TAG"
+    git -C "$src.tmp" tag "$QGM_BASE_TAG"
     rm -rf "$src"
     mv "$src.tmp" "$src"
 }
 
 apply_series() {
     git_src am --abort >/dev/null 2>&1 || true
-    git_src checkout -q -f -B main "$BASE_TAG"
+    git_src checkout -q -f -B main "$QGM_BASE_TAG"
     for p in $(series_patches); do
         if ! git_src am -q --whitespace=nowarn "$p" >"$src/.git/am.log" 2>&1; then
             cat "$src/.git/am.log" >&2

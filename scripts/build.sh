@@ -9,8 +9,9 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-src=${QGM_SRC:-$top/build/src}
-obj=${QGM_OBJ:-$top/build/qemu}
+. "$top/config/harness.env"
+src=$QGM_SRC
+obj=$QGM_OBJ
 
 list() {
     "$top/scripts/list-entries.sh" "$1"
@@ -25,7 +26,7 @@ configure_flags() {
 # on PATH except bzip2 (Debian patches pc-bios/meson.build instead; we keep
 # the upstream tree pristine).
 path_without_bzip2() {
-    dir=$top/build/path-without-bzip2
+    dir=$QGM_BUILD/path-without-bzip2
     rm -rf "$dir"
     mkdir -p "$dir"
     echo "$PATH" | tr ':' '\n' | while read -r d; do
@@ -47,8 +48,8 @@ flags_stamp=$obj/.configure-flags
 if [ ! -f "$obj/build.ninja" ] || ! configure_flags | cmp -s - "$flags_stamp"; then
     rm -rf "$obj"
     mkdir -p "$obj"
-    (cd "$obj" && "$src/configure" $(configure_flags)) > "$top/build/configure.log" 2>&1 || {
-        tail -20 "$top/build/configure.log" >&2
+    (cd "$obj" && "$src/configure" $(configure_flags)) > "$QGM_BUILD/configure.log" 2>&1 || {
+        tail -20 "$QGM_BUILD/configure.log" >&2
         echo "build: configure failed, full log in build/configure.log" >&2
         exit 1
     }

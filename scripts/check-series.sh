@@ -12,10 +12,11 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-src=${QGM_SRC:-$top/build/src}
+. "$top/config/harness.env"
+src=$QGM_SRC
 patches=$top/patches/qemu
-out=$top/build/results/series.tap
-check_tree=$top/build/series-check
+out=$QGM_RESULTS/series.tap
+check_tree=$QGM_BUILD/series-check
 
 series() {
     "$top/scripts/list-entries.sh" "$patches/series"
@@ -35,15 +36,15 @@ mkdir -p "$(dirname "$out")"
 # Apply with git am on the pristine base.
 git -C "$src" worktree remove --force "$check_tree" 2>/dev/null || true
 rm -rf "$check_tree"
-git -C "$src" worktree add -q --detach "$check_tree" upstream-base
+git -C "$src" worktree add -q --detach "$check_tree" "$QGM_BASE_TAG"
 applied=yes
 for p in $(series); do
     if [ $applied = yes ] &&
        git -C "$check_tree" -c user.name=check -c user.email=check@invalid \
-           am -q "$patches/$p" > "$top/build/series-check.log" 2>&1; then
+           am -q "$patches/$p" > "$QGM_BUILD/series-check.log" 2>&1; then
         result 0 "$p: applies with git am on the upstream base"
     else
-        [ $applied = no ] || cat "$top/build/series-check.log" >&2
+        [ $applied = no ] || cat "$QGM_BUILD/series-check.log" >&2
         applied=no
         result 1 "$p: applies with git am on the upstream base"
     fi
@@ -53,8 +54,8 @@ git -C "$src" worktree remove --force "$check_tree"
 for p in $(series); do
     rc=0
     (cd "$src" && ./scripts/checkpatch.pl --no-tree "$patches/$p") \
-        > "$top/build/checkpatch.log" 2>&1 || rc=1
-    [ $rc -eq 0 ] || cat "$top/build/checkpatch.log" >&2
+        > "$QGM_BUILD/checkpatch.log" 2>&1 || rc=1
+    [ $rc -eq 0 ] || cat "$QGM_BUILD/checkpatch.log" >&2
     result $rc "$p: checkpatch.pl"
 
     grep -q '^Signed-off-by: ' "$patches/$p"; result $? "$p: Signed-off-by"

@@ -9,7 +9,9 @@
 # 'not ok - NAME: exited with status N', so that it counts in the closing
 # line instead of vanishing; a step whose failures are already in its TAP
 # is not counted twice.
-results=${QGM_RESULTS:-build/results}
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/config/harness.env"
+results=$QGM_RESULTS
 name=$1
 shift
 

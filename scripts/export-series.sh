@@ -8,14 +8,15 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-src=${QGM_SRC:-$top/build/src}
+. "$top/config/harness.env"
+src=$QGM_SRC
 patches=$top/patches/qemu
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # --zero-commit and no version signature: re-exports touch only what changed.
 git -C "$src" format-patch -q --zero-commit --no-signature --cover-letter \
-    -o "$tmp" upstream-base..HEAD
+    -o "$tmp" "$QGM_BASE_TAG..HEAD"
 
 rm -f "$patches"/*.patch
 for p in "$tmp"/*.patch; do

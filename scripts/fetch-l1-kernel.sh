@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Usage: fetch-l1-kernel.sh LABEL     (a label of config/l1-kernels.env)
+# Usage: fetch-l1-kernel.sh [--check] [LABEL...]
+#                          (labels of config/l1-kernels.env; default: all)
 #
 # Download the pinned .debs of one L1 kernel into the cache (outside the
 # build tree, so 'make clean' keeps them), verify them against
@@ -12,17 +13,31 @@
 #                        insmod takes plain .ko only)
 #   modules/load-order   their file names, dependencies first
 # Nothing is done when build/nested/LABEL already holds these files for the
-# same .debs.
+# same .debs.  Files already in the cache are used without asking the
+# archive.  --check: only check that every pin of the LABELs can be had
+# (scripts/pin-check.sh), before anything is downloaded.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/config/harness.env"
 . "$top/config/l1-kernels.env"
-cache=${QGM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qemu-guest-memfd}
+cache=$QGM_CACHE
 PATH=$PATH:/usr/sbin:/sbin
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 LABEL (one of: $L1_KERNELS)" >&2
-    exit 1
+mode=
+if [ "${1:-}" = --check ]; then
+    mode=--check
+    shift
+fi
+if [ $# -eq 0 ]; then
+    # shellcheck disable=SC2086
+    set -- $L1_KERNELS
+fi
+if [ $# -gt 1 ]; then
+    for label in "$@"; do
+        "$0" $mode "$label" || exit 1
+    done
+    exit 0
 fi
 label=$1
 
@@ -36,7 +51,7 @@ if [ -z "$(debs_of_label)" ]; then
          "pins: $L1_KERNELS" >&2
     exit 1
 fi
-out=$top/build/nested/$label
+out=$QGM_BUILD/nested/$label
 stamp=$out/debs.sha256
 release=$(debs_of_label | awk 'NR == 1 { print $1 }')
 
@@ -45,11 +60,20 @@ deb_file() {
     echo "${1}_$(echo "$2" | sed 's/:/%3a/')_amd64.deb"
 }
 
+check_pins() {
+    debs_of_label | while read -r _ pkg version _; do
+        "$top/scripts/pin-check.sh" deb "$pkg" "$version" \
+            config/l1-kernels.env "$(deb_file "$pkg" "$version")" || exit 1
+    done
+}
+
 fetch_and_verify() {
     mkdir -p "$cache"
     debs_of_label | while read -r _ pkg version want; do
         file=$(deb_file "$pkg" "$version")
         if [ ! -f "$cache/$file" ]; then
+            "$top/scripts/pin-check.sh" deb "$pkg" "$version" \
+                config/l1-kernels.env "$file" || exit 1
             (cd "$cache" && apt-get download -q "$pkg=$version") >&2 || {
                 echo "fetch-l1-kernel: apt-get download $pkg=$version failed:" \
                      "run 'make setup' (it adds sid and trixie, pinned to -1)" >&2
@@ -136,6 +160,10 @@ for tool in dpkg-deb depmod modprobe xz; do
         exit 1
     }
 done
+if [ "$mode" = --check ]; then
+    check_pins
+    exit
+fi
 fetch_and_verify
 if [ -f "$stamp" ] && debs_of_label | cmp -s - "$stamp"; then
     echo "fetch-l1-kernel: build/nested/$label is up to date ($release)"

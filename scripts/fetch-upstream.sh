@@ -1,14 +1,19 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
+# Usage: fetch-upstream.sh [--check]
+#
 # Download the pinned Debian qemu source package into the cache (outside the
 # build tree, so 'make clean' keeps it) and verify it against the checksums
 # in config/upstream.env.  Prints the path of the verified orig tarball.
+# Files already in the cache are used without asking the archive.
+# --check: only check that the pin can be had (scripts/pin-check.sh).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/config/harness.env"
 . "$top/config/upstream.env"
-cache=${QGM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qemu-guest-memfd}
+cache=$QGM_CACHE
 
 verify() {
     file=$1 want=$2
@@ -20,8 +25,18 @@ verify() {
     fi
 }
 
+check_pin() {
+    "$top/scripts/pin-check.sh" source "$UPSTREAM_PACKAGE" "$UPSTREAM_VERSION" \
+        config/upstream.env "$UPSTREAM_DSC" "$UPSTREAM_ORIG"
+}
+
+if [ "${1:-}" = --check ]; then
+    check_pin
+    exit
+fi
 mkdir -p "$cache"
 if [ ! -f "$cache/$UPSTREAM_ORIG" ] || [ ! -f "$cache/$UPSTREAM_DSC" ]; then
+    check_pin
     (cd "$cache" && apt-get source -qq --download-only \
         "$UPSTREAM_PACKAGE=$UPSTREAM_VERSION") >&2 || {
         echo "fetch-upstream: apt-get source $UPSTREAM_PACKAGE=$UPSTREAM_VERSION" \

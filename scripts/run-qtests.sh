@@ -7,8 +7,9 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-obj=${QGM_OBJ:-$top/build/qemu}
-results=$top/build/results
+. "$top/config/harness.env"
+obj=$QGM_OBJ
+results=$QGM_RESULTS
 
 names=$("$top/scripts/list-entries.sh" "$top/config/qtests.list" |
         sed 's|^|qtest-x86_64/|')
