@@ -12,19 +12,27 @@
 #   lib/                      shared libraries except glibc's own
 #   share/qemu/               SeaBIOS and the x86 option ROMs
 #   kvm-tests.list, run-kvm-tests
+#   gmem-probe                can this host's KVM hold guest RAM in a
+#                             guest_memfd? (QEMU's own answer)
 #   bench, libexec/gmem-bench, share/bench-guest.bin   the benchmark
 #   demo-guest, share/ram-pattern.bin                  the demo
+#   SOURCE                    what it was made from: the base package and
+#                             version, the series and its hash, the harness
+#                             commit; run-kvm-tests and bench print it, so
+#                             that a result pasted from any host says so
 #
 # QGM_KVM_TESTS=FILE bundles the tests of FILE instead of
 # config/kvm-tests.list (for trying the bundle before every test exists).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-obj=${QGM_OBJ:-$top/build/qemu}
+. "$top/config/harness.env"
+. "$top/config/upstream.env"
+obj=$QGM_OBJ
 list=${QGM_KVM_TESTS:-$top/config/kvm-tests.list}
-name=qemu-guest-memfd-kvm-tests
-out=$top/build/bundle/$name
-tarball=$top/build/$name.tar.gz
+name=$QGM_BUNDLE_NAME
+out=$QGM_BUNDLE
+tarball=$QGM_TARBALL
 
 # Firmware: the files named in config/firmware.list, as 'DIR/FILE' lines.
 firmware_files() {
@@ -48,6 +56,21 @@ shared_libraries() {
     done
 }
 
+# The provenance lines of SOURCE.  The series hash is the sha256 of its
+# patch files, in series order: the same series gives the same hash
+# wherever it was applied.
+provenance() {
+    series=$top/patches/qemu
+    patches=$("$top/scripts/list-entries.sh" "$series/series")
+    echo "qemu-guest-memfd KVM test bundle"
+    echo "base: Debian $UPSTREAM_PACKAGE $UPSTREAM_VERSION ($UPSTREAM_TAG)"
+    echo "series: patches/qemu, $(echo "$patches" | wc -l) patches," \
+         "sha256 $(cd "$series" && cat $patches | sha256sum | cut -d' ' -f1)"
+    echo "harness: $(git -C "$top" describe --always --dirty 2>/dev/null ||
+                      echo 'not a git checkout')"
+    echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) on Linux $(uname -r)"
+}
+
 if [ ! -x "$obj/qemu-system-x86_64" ]; then
     echo "bundle: $obj/qemu-system-x86_64 not found: run 'make build'" >&2
     exit 1
@@ -55,13 +78,13 @@ fi
 for t in $(test_binaries); do
     if [ ! -x "$obj/tests/qtest/$t" ]; then
         echo "bundle: $obj/tests/qtest/$t (named in $list) not found:" \
-             "add it to config/qtests.list and run 'make build'" \
-             "(or bundle another list: QGM_KVM_TESTS=FILE)" >&2
+             "run 'make build' (it builds the binaries of config/qtests.list" \
+             "and config/kvm-tests.list)" >&2
         exit 1
     fi
 done
 for f in gmem-bench bench-guest.bin; do
-    [ -f "$top/build/bench/$f" ] || {
+    [ -f "$QGM_BENCH_BUILD/$f" ] || {
         echo "bundle: build/bench/$f not found: run 'make bench-tools'" >&2
         exit 1
     }
@@ -95,25 +118,27 @@ for f in $(firmware_files); do
 done
 
 cp "$list" "$out/kvm-tests.list"
+provenance > "$out/SOURCE"
 cp "$top/scripts/bundle/qemu-system-x86_64" "$out/bin/"
-cp "$top/scripts/bundle/run-kvm-tests" "$out/"
-chmod 755 "$out/bin/qemu-system-x86_64" "$out/run-kvm-tests"
+cp "$top/scripts/bundle/run-kvm-tests" "$top/scripts/bundle/gmem-probe" "$out/"
+chmod 755 "$out/bin/qemu-system-x86_64" "$out/run-kvm-tests" "$out/gmem-probe"
 
 # The demo guest of 'make demo', for hosts (and nested guests) with KVM.
 cp "$top/scripts/demo-guest.sh" "$out/demo-guest"
 "$top/scripts/make-demo-guest.py" \
-    "$top/build/src/tests/qtest/guest-memfd/ram-pattern.h" \
+    "$QGM_SRC/tests/qtest/guest-memfd/ram-pattern.h" \
     "$out/share/ram-pattern.bin"
 chmod 755 "$out/demo-guest"
 
 # The benchmark: a static binary and its guest (make bench-tools).
-cp "$top/build/bench/gmem-bench" "$out/libexec/"
-cp "$top/build/bench/bench-guest.bin" "$out/share/"
+cp "$QGM_BENCH_BUILD/gmem-bench" "$out/libexec/"
+cp "$QGM_BENCH_BUILD/bench-guest.bin" "$out/share/"
 cp "$top/scripts/bundle/bench" "$out/"
 chmod 755 "$out/bench"
 
-tar -C "$top/build/bundle" --sort=name --owner=0 --group=0 --numeric-owner \
+tar -C "$(dirname "$out")" --sort=name --owner=0 --group=0 --numeric-owner \
     -cf - "$name" | gzip -n > "$tarball"
 echo "bundle: build/bundle/$name ($(du -sh "$out" | cut -f1)," \
      "tests: $(test_binaries | tr '\n' ' ')libraries: $(cd "$out/lib" && echo *))"
 echo "bundle: build/$name.tar.gz ($(du -h "$tarball" | cut -f1))"
+sed 's/^/bundle: /' "$out/SOURCE"

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # 'make bench': run the benchmark (bench/gmem-bench.c) from the test bundle
-# on this host's KVM; without /dev/kvm, inside the nested L1 guest, where
-# only its ratios mean something.  Prints the table, writes every sample to
+# on this host's KVM where it can hold guest RAM in a guest_memfd (QEMU's own
+# answer, scripts/bundle/gmem-probe); elsewhere inside the nested L1 guest,
+# where only its ratios mean something.  Prints the table, writes every sample to
 # build/bench/results.csv and draws build/bench/chart.png.
 #
 # BENCH_SIZES, BENCH_REPEATS: passed to gmem-bench as --sizes and --repeats
@@ -11,17 +12,19 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-out=$top/build/bench
-bundle=$top/build/bundle/qemu-guest-memfd-kvm-tests
+. "$top/config/harness.env"
+out=$QGM_BENCH_BUILD
+bundle=$QGM_BUNDLE
 mkdir -p "$out"
 
-if [ -w /dev/kvm ]; then
+if refusal=$("$bundle/gmem-probe" "$bundle/bin/qemu-system-x86_64"); then
     "$bundle/bench" --label "$(hostname): real KVM" --csv "$out/results.csv" \
         ${BENCH_SIZES:+--sizes "$BENCH_SIZES"} \
         ${BENCH_REPEATS:+--repeats "$BENCH_REPEATS"}
 else
-    echo "run-bench: no /dev/kvm here: running the benchmark in the nested" \
-         "guest (ratios only)"
+    echo "run-bench: this host's KVM cannot hold guest RAM in a guest_memfd:"
+    echo "$refusal" | sed 's/^/    /'
+    echo "run-bench: running the benchmark in the nested guest (ratios only)"
     . "$top/config/l1-kernels.env"
     label=${L1_KERNELS%% *}
     "$top/scripts/run-nested.sh" --bench "$label"

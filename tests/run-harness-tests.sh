@@ -2,14 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The harness's own tests: the result counter, the step runner, the meson
-# log converter, the checksum check of the upstream fetch, that a patch
-# which does not apply stops the build and is named, and that the benchmark
-# refuses bad input and (where QEMU can run guest-memfd=on) yields every
-# figure.  TAP into build/results/harness.tap.
+# log converter, the checksum check of the upstream fetch, the message for
+# a pin that the archive no longer offers, that a patch which does not
+# apply stops the build and is named, that the demo goes on in the nested
+# guest when this host's KVM cannot run guest-memfd=on, and that the
+# benchmark refuses bad input and (where QEMU can run guest-memfd=on) yields
+# every figure.  TAP into build/results/harness.tap.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-out=$top/build/results/harness.tap
+. "$top/config/harness.env"
+out=$QGM_RESULTS/harness.tap
+qemu=$QGM_OBJ/qemu-system-x86_64
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -74,6 +78,31 @@ expect_text "fetch-upstream: the message names the file and the pinned sum" \
     "$UPSTREAM_DSC: sha256 " "$work/fetch.err"
 rm -f "$work/$UPSTREAM_DSC" "$work/$UPSTREAM_ORIG"
 
+# A pin that the archive no longer offers stops the fetch before any
+# download, with the pin, its config file and what the archive offers.
+QGM_CACHE=$work "$top/scripts/pin-check.sh" source "$UPSTREAM_PACKAGE" \
+    1:0.0.1+ds-1 config/upstream.env "${UPSTREAM_PACKAGE}_0.0.1+ds-1.dsc" \
+    > /dev/null 2> "$work/pin.err"
+result $(( $? != 1 )) "pin-check: a pin the archive does not offer stops the fetch"
+expect_text "pin-check: the message names the pin and its config file" \
+    "pin-check: config/upstream.env pins the source package $UPSTREAM_PACKAGE 1:0.0.1+ds-1, which Debian's archive no longer offers." \
+    "$work/pin.err"
+expect_text "pin-check: the message lists what the archive offers instead" \
+    "The archive offers $UPSTREAM_PACKAGE: " "$work/pin.err"
+expect_text "pin-check: the message says what to do" \
+    "Move the pin in config/upstream.env to an offered version (with its sha256), or put these files into $work" \
+    "$work/pin.err"
+# What is in the cache is used without asking the archive: no apt-cache.
+mkdir -p "$work/no-apt"
+printf '#!/bin/sh\necho "apt-cache was asked" >&2\nexit 1\n' > "$work/no-apt/apt-cache"
+chmod 755 "$work/no-apt/apt-cache"
+touch "$work/${UPSTREAM_PACKAGE}_0.0.1+ds-1.dsc"
+PATH=$work/no-apt:$PATH QGM_CACHE=$work "$top/scripts/pin-check.sh" source \
+    "$UPSTREAM_PACKAGE" 1:0.0.1+ds-1 config/upstream.env \
+    "${UPSTREAM_PACKAGE}_0.0.1+ds-1.dsc" 2> "$work/pin.err"
+result $? "pin-check: a pinned file in the cache needs no archive"
+rm -f "$work/${UPSTREAM_PACKAGE}_0.0.1+ds-1.dsc"
+
 # apply-series.sh stops on a patch that does not apply, and names it.
 mkdir -p "$work/patches"
 cp "$top/patches/qemu/series" "$top"/patches/qemu/*.patch "$work/patches/"
@@ -81,7 +110,7 @@ broken=$(sed -n 6p "$work/patches/series")
 # Change the first context line of the first hunk.
 awk '/^@@/ { hunk = 1 } hunk && !done && /^ / { $0 = " not in QEMU"; done = 1 } { print }' \
     "$top/patches/qemu/$broken" > "$work/patches/$broken"
-git clone -q --shared "$top/build/src" "$work/src"
+git clone -q --shared "$QGM_SRC" "$work/src"
 QGM_SRC=$work/src QGM_PATCHES=$work/patches "$top/scripts/apply-series.sh" \
     > /dev/null 2> "$work/apply.err"
 result $(( $? != 1 )) "apply-series: a patch that does not apply stops the build"
@@ -90,20 +119,15 @@ expect_text "apply-series: the message names the patch" \
 
 # gmem-bench refuses a bad size with the fix; a tiny run yields every
 # figure (6 per backend, 2 of the host's own) where guest-memfd=on works.
-bench=$top/build/bench/gmem-bench
-qemu=$top/build/qemu/qemu-system-x86_64
+bench=$QGM_BENCH_BUILD/gmem-bench
 "$bench" --qemu "$qemu" --guest x --sizes 3X > /dev/null 2> "$work/bench.err"
 result $(( $? != 1 )) "gmem-bench: a size without a unit is refused"
 expect_text "gmem-bench: the message says how to write a size" \
     "gmem-bench: bad size '3X': give a unit, M or G (e.g. 512M, 4G)" \
     "$work/bench.err"
-echo '{"execute": "qmp_capabilities"} {"execute": "quit"}' |
-    timeout 60 "$qemu" -accel kvm -machine none -nodefaults -display none \
-        -object memory-backend-memfd,id=m,size=2M,share=on,guest-memfd=on \
-        -qmp stdio > /dev/null 2> "$work/probe.err"
-if [ $? -eq 0 ]; then
+if "$top/scripts/bundle/gmem-probe" "$qemu" > "$work/probe.err"; then
     (cd "$work" && "$bench" --qemu "$qemu" \
-        --guest "$top/build/bench/bench-guest.bin" --sizes 64M --repeats 1 \
+        --guest "$QGM_BENCH_BUILD/bench-guest.bin" --sizes 64M --repeats 1 \
         --csv "$work/bench.csv" > "$work/bench.out")
     result $? "gmem-bench: a run with 64 MiB guests completes"
     figures=$(grep -c '^67108864,' "$work/bench.csv")
@@ -112,5 +136,26 @@ else
     reason=$(grep -v warning "$work/probe.err" | head -n 1)
     echo "ok - gmem-bench: a run with 64 MiB guests # SKIP $reason" >> "$out"
 fi
+
+# The harness's one "can KVM here hold guest RAM in a guest_memfd?" answer
+# is QEMU's: with a KVM device QEMU cannot use, the probe says no and shows
+# QEMU's own error.
+QGM_KVM_DEVICE=$work/no-kvm "$top/scripts/bundle/gmem-probe" "$qemu" \
+    > "$work/probe.out"
+result $(( $? != 1 )) "gmem-probe: no when QEMU cannot use KVM"
+expect_text "gmem-probe: shows QEMU's own error" \
+    "Could not access KVM kernel module: No such file or directory" \
+    "$work/probe.out"
+
+# The demo (the end of 'make') on a host whose KVM cannot run
+# guest-memfd=on: it shows QEMU's refusal, then runs inside the nested
+# guest and exits 0, so 'make' succeeds there.
+QGM_KVM_DEVICE=$work/no-kvm "$top/scripts/demo.sh" > "$work/demo.out" 2>&1
+result $? "demo: exit status 0 where this host's KVM cannot run guest-memfd=on"
+expect_text "demo: shows QEMU's refusal" \
+    "Could not access KVM kernel module: No such file or directory" \
+    "$work/demo.out"
+expect_text "demo: the nested guest's verdict" \
+    "RAM that lives in a KVM guest_memfd: OK" "$work/demo.out"
 
 python3 "$top/scripts/count-results.py" "$out" | tail -n 1
