@@ -15,7 +15,7 @@
 #   gmem-probe                can this host's KVM hold guest RAM in a
 #                             guest_memfd? (QEMU's own answer)
 #   bench, libexec/gmem-bench, share/bench-guest.bin   the benchmark
-#   demo-guest, share/ram-pattern.bin                  the demo
+#   demo-guest, share/ram-pattern.bin{,.env}           the demo
 #   SOURCE                    what it was made from: the base package and
 #                             version, the series and its hash, the harness
 #                             commit; run-kvm-tests and bench print it, so
@@ -128,6 +128,9 @@ cp "$top/scripts/demo-guest.sh" "$out/demo-guest"
 "$top/scripts/make-demo-guest.py" \
     "$QGM_SRC/tests/qtest/guest-memfd/ram-pattern.h" \
     "$out/share/ram-pattern.bin"
+# The demo's time limit, from config/harness.env: the bundle is used
+# without this repository.
+echo "QGM_DEMO_TIMEOUT=$QGM_DEMO_TIMEOUT" >> "$out/share/ram-pattern.bin.env"
 chmod 755 "$out/demo-guest"
 
 # The benchmark: a static binary and its guest (make bench-tools).

@@ -3,6 +3,7 @@
 #
 # Run the demo guest with all of its RAM in a guest_memfd and say what
 # happened.  Usage: demo-guest.sh QEMU GUEST_IMAGE
+# GUEST_IMAGE.env (scripts/make-demo-guest.py) gives the guest's mailbox.
 # POSIX sh that busybox runs too: the nested demo runs it inside L1.
 #
 # The guest starts stopped; the monitor script shows the guest_memfd
@@ -12,6 +13,11 @@
 qemu=$1
 image=$2
 ram_mib=128
+# The seed is ours to choose (any non-zero value).
+seed=0x5eed1e55
+. "$image.env"
+# From config/harness.env: exported by demo.sh, or in the bundle's .env.
+timeout=${QGM_DEMO_TIMEOUT:?QGM_DEMO_TIMEOUT is not set}
 
 # Wait (bounded) until QEMU has mapped its RAM, show the mapping, go on.
 monitor_script() {
@@ -31,13 +37,13 @@ monitor_script() {
 
 echo "\$ $qemu -accel kvm -machine memory-backend=ram" \
      "-object memory-backend-memfd,id=ram,size=${ram_mib}M,guest-memfd=on,share=on ..."
-monitor_script | timeout 60 "$qemu" -accel kvm -cpu host -nodefaults \
+monitor_script | timeout "$timeout" "$qemu" -accel kvm -cpu host -nodefaults \
     -display none -monitor stdio -S -m "${ram_mib}M" \
     -machine pc,memory-backend=ram \
     -object "memory-backend-memfd,id=ram,size=${ram_mib}M,guest-memfd=on,share=on" \
     -bios "$image" \
-    -device loader,addr=0x6000,data=0x5eed1e55,data-len=4 \
-    -device loader,addr=0x6004,data=$((ram_mib * 1024 * 1024)),data-len=4 \
+    -device loader,addr=$MB_SEED,data=$seed,data-len=4 \
+    -device loader,addr=$MB_RAM_END,data=$((ram_mib * 1024 * 1024)),data-len=4 \
     -device isa-debug-exit,iobase=0xf4,iosize=4 > /dev/null
 status=$?
 if [ $status -eq 3 ]; then

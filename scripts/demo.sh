@@ -12,6 +12,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/config/harness.env"
 . "$top/config/l1-kernels.env"
+export QGM_DEMO_TIMEOUT
 qemu=$QGM_OBJ/qemu-system-x86_64
 image=$QGM_BUILD/demo/ram-pattern.bin
 
