@@ -661,7 +661,10 @@ static bool summarize(const Options *o, int size_i, int b_i, int metric,
     return true;
 }
 
-/* How much more B_I costs than memfd: above 1 is worse, for every metric. */
+/*
+ * How much more VALUE costs than BASELINE (memfd's median): above 1 is
+ * worse, whichever way METRIC is better.
+ */
 static double cost_ratio(int metric, double value, double baseline)
 {
     return metrics[metric].better == LOWER_IS_BETTER ? value / baseline
