@@ -22,6 +22,14 @@
 #   build/results/nested-LABEL.tap   the TAP of L1, names prefixed 'LABEL: '
 # Exit status 1 if any test failed or an L1 did not finish.
 #
+# Extra test suites (the nested-suite hook): every executable
+# scripts/nested/suites/NAME.sh runs in L1 after the bundle's tests, inside
+# the same TAP block and closing count (scripts/nested/init says how).  Its
+# payload, build/nested-payload/NAME/, lands in L1 as /opt/NAME/
+# (scripts/nested/make-initramfs.sh).  Before any L1 boots, an executable
+# scripts/nested/suites/NAME.prepare, if there is one, makes that payload;
+# if it fails, the suite's result is 'not ok - LABEL: suites/NAME: ...'.
+#
 # QGM_NESTED_TIMEOUT: seconds one L1 may run in all (default 300, with
 #                     --bench 1500); a hung
 #                     L1 is killed and fails with the end of its console log.
@@ -176,9 +184,25 @@ if [ -n "$missing" ]; then
     echo "run-nested: $missing" >&2
     exit 1
 fi
+# The suites' payloads, once for every label.
+prepare_failed=""
+for prepare in "$top"/scripts/nested/suites/*.prepare; do
+    [ -x "$prepare" ] || continue
+    name=$(basename "$prepare" .prepare)
+    echo "run-nested: preparing suite $name ($prepare)"
+    if ! "$prepare"; then
+        prepare_failed="$prepare_failed $name"
+        rm -rf "$top/build/nested-payload/$name"
+    fi
+done
 failed=""
 for label in "$@"; do
     run_one "$label" || failed="$failed $label"
+    for name in $prepare_failed; do
+        echo "not ok - $label: suites/$name: could not prepare its payload" \
+             "(scripts/nested/suites/$name.prepare failed)" >> "$results/nested-$label.tap"
+        failed="$failed $label"
+    done
 done
 if [ -n "$failed" ]; then
     echo "run-nested: failed:$failed" >&2
