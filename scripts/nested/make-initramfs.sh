@@ -8,6 +8,13 @@
 # /init, the KVM modules of scripts/fetch-l1-kernel.sh in /modules, the KVM
 # test bundle of scripts/bundle.sh in /opt, and the host's glibc files that
 # the bundle leaves to its host.
+#
+# Extra test suites (the nested-suite hook, run by /init after the bundle's
+# tests, see scripts/nested/init): every executable
+# scripts/nested/suites/NAME.sh becomes /suites/NAME.sh, and, if the folder
+# build/nested-payload/NAME/ exists (made by the suite's own script before
+# this one runs), it becomes /opt/NAME/, with the host libraries that its
+# dynamic ELF files load.
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -39,11 +46,27 @@ if ! "$BUSYBOX" --list >/dev/null 2>&1 || ldd "$BUSYBOX" >/dev/null 2>&1; then
     exit 1
 fi
 
-# The files that the bundle's binaries load from outside the bundle: glibc
-# and its loader (ldd prints the loader as '/lib64/ld-linux-x86-64.so.2 (..)').
+payload=$top/build/nested-payload
+suites=$(find "$top/scripts/nested/suites" -maxdepth 1 -name '*.sh' -type f \
+         -perm -u+x 2>/dev/null | LC_ALL=C sort)
+
+# The ELF files that L1 runs: the bundle's and those of the suites' payloads.
+elf_files() {
+    echo "$bundle"/libexec/qemu-system-x86_64 "$bundle"/libexec/tests/* \
+         "$bundle"/lib/* | tr ' ' '\n'
+    for suite in $suites; do
+        name=$(basename "$suite" .sh)
+        [ -d "$payload/$name" ] || continue
+        find "$payload/$name" -type f | while read -r f; do
+            [ "$(head -c 4 "$f" | tail -c 3)" = ELF ] && echo "$f"
+        done
+    done
+}
+
+# The files that those binaries load from outside the bundle: glibc and its
+# loader (ldd prints the loader as '/lib64/ld-linux-x86-64.so.2 (..)').
 host_libraries() {
-    for f in "$bundle"/libexec/qemu-system-x86_64 "$bundle"/libexec/tests/* \
-             "$bundle"/lib/*; do
+    elf_files | while read -r f; do
         LD_LIBRARY_PATH=$bundle/lib ldd "$f" 2>/dev/null
     done | awk '$2 == "=>" && $3 ~ /^\// { print $3 }
                 $1 ~ /^\// { print $1 }' | sort -u | grep -v "^$bundle/"
@@ -72,6 +95,14 @@ done
 cp "$nested/modules/load-order" "$root/modules/"
 
 cp -R "$bundle" "$root/opt/"
+mkdir -p "$root/suites"
+for suite in $suites; do
+    name=$(basename "$suite" .sh)
+    cp "$suite" "$root/suites/"
+    if [ -d "$payload/$name" ]; then
+        cp -R "$payload/$name" "$root/opt/$name"
+    fi
+done
 for lib in $(host_libraries); do
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
@@ -80,4 +111,5 @@ done
 (cd "$root" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible) \
     | gzip -n -6 > "$image"
 echo "make-initramfs: build/nested/$label/initramfs.cpio.gz" \
-     "($(du -h "$image" | cut -f1)), host libraries: $(host_libraries | tr '\n' ' ')"
+     "($(du -h "$image" | cut -f1)), suites: $(ls "$root/suites" | tr '\n' ' ')" \
+     "host libraries: $(host_libraries | tr '\n' ' ')"
