@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # qemu-guest-memfd: a downstream QEMU series and the harness that proves it.
-# 'make' sets up, fetches, applies, builds and shows the demo;
+# 'make' sets up, fetches, applies, builds (QEMU and libvirt) and shows the
+# demo;
 # 'make check' runs the whole test suite.  See README.rst.
 
 SCRIPTS := scripts
@@ -10,9 +11,10 @@ STEP := $(SCRIPTS)/check-step.sh
 
 .PHONY: all setup fetch apply build demo check check-series check-qtests \
         check-harness check-nested bundle bench bench-tools export \
-        check-bisect clean distclean
+        check-bisect clean distclean fetch-libvirt apply-libvirt \
+        build-libvirt check-libvirt export-libvirt
 
-all: build demo
+all: build build-libvirt demo
 
 setup:
 	$(SCRIPTS)/setup-host.sh
@@ -29,13 +31,25 @@ build: apply
 demo: build
 	$(SCRIPTS)/demo.sh
 
+# The libvirt series (patches/libvirt) on the pinned libvirt of
+# config/libvirt.env, and a minimal build of it in build/libvirt.
+fetch-libvirt: setup
+	$(SCRIPTS)/fetch-libvirt.sh > /dev/null
+
+apply-libvirt: fetch-libvirt
+	$(SCRIPTS)/apply-series.sh libvirt
+
+build-libvirt: apply-libvirt
+	$(SCRIPTS)/build-libvirt.sh
+
 # Every check writes TAP lines into $(RESULTS); the last step counts them all
 # and prints the closing line.  The steps go on after a failure, so that one
 # run reports everything.
-check: build bench-tools
+check: build build-libvirt bench-tools
 	rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	$(STEP) series $(SCRIPTS)/check-series.sh
 	$(STEP) qtests $(SCRIPTS)/run-qtests.sh
+	$(STEP) libvirt $(SCRIPTS)/test-libvirt.sh
 	$(STEP) harness tests/run-harness-tests.sh
 	$(STEP) bundle $(SCRIPTS)/bundle.sh
 	$(STEP) nested $(SCRIPTS)/run-nested.sh
@@ -53,7 +67,12 @@ check-harness: apply
 	mkdir -p $(RESULTS)
 	tests/run-harness-tests.sh
 
-check-nested: bundle
+check-libvirt: build-libvirt
+	mkdir -p $(RESULTS)
+	$(SCRIPTS)/test-libvirt.sh
+
+# The nested suites include libvirt's (scripts/nested/suites/libvirt.*).
+check-nested: bundle build-libvirt
 	mkdir -p $(RESULTS)
 	$(SCRIPTS)/run-nested.sh
 
@@ -79,9 +98,13 @@ $(BENCH)/bench-guest.bin: bench/bench-guest.S
 	    -Wl,-e,entry -o $(BENCH)/bench-guest.elf $<
 	objcopy -O binary -j .text $(BENCH)/bench-guest.elf $@
 
-# Developer loop: commit in build/src, then write the commits to patches/qemu/.
+# Developer loop: commit in build/src (build/libvirt-src), then write the
+# commits to patches/qemu/ (patches/libvirt/).
 export:
-	$(SCRIPTS)/export-series.sh
+	$(SCRIPTS)/export-series.sh qemu
+
+export-libvirt:
+	$(SCRIPTS)/export-series.sh libvirt
 
 # Slow, not part of check: build after each patch in turn.
 check-bisect: apply
