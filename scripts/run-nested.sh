@@ -1,14 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Usage: run-nested.sh [--demo|--bench] [LABEL...]  (default: every kernel
-#                                                    of config/l1-kernels.env)
+# Usage: run-nested.sh [--demo|--bench] [LABEL...]
+#                      (default: every kernel of config/l1-kernels.env)
 #
-# --demo:  run the newcomer's demo guest in L1 instead of the tests, and
-#          print what it says.
-# --bench: run the benchmark in L1 instead of the tests (ratios only: L1
-#          runs under TCG); print its table and write its samples to
-#          build/bench/nested-LABEL.csv.
+# --demo:       run the newcomer's demo guest in L1 instead of the tests,
+#               and print what it says.
+# --bench:      run the benchmark in L1 instead of the tests (ratios only:
+#               L1 runs under TCG); print its table and write its samples
+#               to build/bench/nested-LABEL.csv.
 #
 # Run the KVM test bundle with real KVM on a host without KVM: our
 # qemu-system-x86_64 with TCG (L0) emulates an AMD EPYC with SVM and nested
@@ -19,7 +19,9 @@
 # (info registers showed L1's 64-bit kernel context; about 1 run in 2),
 # with one it did not happen in 8 runs.  Per LABEL:
 #   build/nested/LABEL/console.log   the L1 serial console (and L0's stderr)
-#   build/results/nested-LABEL.tap   the TAP of L1, names prefixed 'LABEL: '
+#   build/results/nested-LABEL.tap   L1's TAP block as L1 printed it (every
+#                                    name starts with 'LABEL: '), plus a
+#                                    failure line if L1 did not finish
 # Exit status 1 if any test failed or an L1 did not finish.
 #
 # Extra test suites (the nested-suite hook): every executable
@@ -30,9 +32,13 @@
 # scripts/nested/suites/NAME.prepare, if there is one, makes that payload;
 # if it fails, the suite's result is 'not ok - LABEL: suites/NAME: ...'.
 #
-# QGM_NESTED_TIMEOUT: seconds one L1 may run in all (default 300, with
-#                     --bench 1500); a hung
-#                     L1 is killed and fails with the end of its console log.
+# The time limits, all here:
+# QGM_NESTED_TIMEOUT: seconds one L1 may run in all; a hung L1 is killed
+#                     and fails with the end of its console log.  Default
+#                     1200: on a busy 2-core host the linux-7.2 run took
+#                     about 710 (480 for the bundle's tests, 230 for the
+#                     linux-guest suite, whose every wait is bounded); 1500
+#                     with --bench.
 # QGM_TEST_TIMEOUT:   seconds each test binary may run inside L1 (default
 #                     240).
 set -eu
@@ -45,12 +51,19 @@ case ${1:-} in
 esac
 . "$top/config/l1-kernels.env"
 qemu=${QGM_OBJ:-$top/build/qemu}/qemu-system-x86_64
-limit=${QGM_NESTED_TIMEOUT:-300}
-if [ $mode = bench ]; then
-    limit=${QGM_NESTED_TIMEOUT:-1500}
-fi
+case $mode in
+    bench) limit=${QGM_NESTED_TIMEOUT:-1500} ;;
+    *) limit=${QGM_NESTED_TIMEOUT:-1200} ;;
+esac
 test_limit=${QGM_TEST_TIMEOUT:-240}
 results=$top/build/results
+
+# L0's exit status: /init writes its verdict, an ASCII digit, to
+# isa-debug-exit, and QEMU exits with (value << 1) | 1.
+L1_PASSED=99      # '1': every test passed or skipped
+L1_FAILED=101     # '2': a test failed
+L1_NO_KVM=103     # '3': L1 could not set up KVM
+# 124 and 137: timeout killed L0 (QGM_NESTED_TIMEOUT)
 
 now() {
     date +%s.%N
@@ -65,45 +78,18 @@ between() {
     sed -n "/^$1/,/^$2/p" "$3" | tr -d '\r' | grep -v -e "^$1" -e "^$2"
 }
 
-# The TAP lines between the markers, test names prefixed with the label:
-# 'ok 1 /x86_64/a' -> 'ok 1 - LABEL: /x86_64/a'; other lines become comments.
-label_tap() {
-    sed -n '/^@@QGM-TAP-BEGIN@@/,/^@@QGM-TAP-END@@/p' "$1" | tr -d '\r' \
-        | grep -v '^@@QGM-TAP-' | awk -v label="$2" '
-        /^(not ok|ok)([ \t]|$)/ {
-            status = ($1 == "ok") ? "ok" : "not ok"
-            rest = substr($0, length(status) + 1)
-            sub(/^[ \t]+/, "", rest)
-            num = ""
-            if (match(rest, /^[0-9]+/)) {
-                num = substr(rest, 1, RLENGTH) " "
-                rest = substr(rest, RLENGTH + 1)
-            }
-            sub(/^[ \t]*-?[ \t]*/, "", rest)
-            print status " " num "- " label ": " rest
-            next
-        }
-        /^#/ { print; next }
-        { print "# " $0 }'
+# prepare LABEL: the L1 kernel and its initramfs.
+prepare() {
+    "$top/scripts/fetch-l1-kernel.sh" "$1" &&
+        "$top/scripts/nested/make-initramfs.sh" "$1"
 }
 
-run_one() {
-    label=$1
-    nested=$top/build/nested/$label
-    log=$nested/console.log
-    tap=$results/nested-$label.tap
-
-    # Called as 'run_one || ...', so set -e does not apply in here.
-    mkdir -p "$results" || return 1
-    rm -f "$tap" "$log"
-    if ! "$top/scripts/fetch-l1-kernel.sh" "$label" ||
-       ! "$top/scripts/nested/make-initramfs.sh" "$label"; then
-        echo "not ok - $label: could not prepare the L1 kernel and initramfs" > "$tap"
-        return 1
-    fi
-
-    echo "run-nested: $label: booting L1 (at most ${limit}s)," \
-         "console in build/nested/$label/console.log"
+# boot LABEL: run L1 until it powers off or the time limit; sets status
+# (L0's exit status) and elapsed (seconds).
+boot() {
+    nested=$top/build/nested/$1
+    echo "run-nested: $1: booting L1 (at most ${limit}s)," \
+         "console in build/nested/$1/console.log"
     start=$(now)
     status=0
     timeout -k 10 "$limit" "$qemu" \
@@ -116,53 +102,77 @@ run_one() {
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         -kernel "$nested/vmlinuz" -initrd "$nested/initramfs.cpio.gz" \
         -append "console=ttyS0 quiet panic=-1 QGM_TEST_TIMEOUT=$test_limit qgm.$mode" \
-        < /dev/null > "$log" 2>&1 || status=$?
+        < /dev/null > "$nested/console.log" 2>&1 || status=$?
     elapsed=$(seconds_since "$start")
+}
 
-    if [ $mode = bench ]; then
-        between @@QGM-BENCH-BEGIN@@ @@QGM-BENCH-END@@ "$log"
-        mkdir -p "$top/build/bench"
-        between @@QGM-BENCH-CSV-BEGIN@@ @@QGM-BENCH-CSV-END@@ "$log" \
-            > "$top/build/bench/nested-$label.csv"
-        echo "(nested run: ${elapsed}s under TCG; console in $log)"
-        [ "$status" -eq 99 ]
-        return
-    fi
-    if [ $mode = demo ]; then
-        between @@QGM-DEMO-BEGIN@@ @@QGM-DEMO-END@@ "$log"
-        echo "(nested run: ${elapsed}s under TCG; console in $log)"
-        [ "$status" -eq 99 ]
-        return
-    fi
-
+# collect LABEL: copy L1's TAP block into the label's TAP file as it is;
+# if L1 did not finish it, add that failure.
+collect() {
+    log=$top/build/nested/$1/console.log
+    tap=$results/nested-$1.tap
+    between @@QGM-TAP-BEGIN@@ @@QGM-TAP-END@@ "$log" > "$tap"
     if ! grep -q '^@@QGM-TAP-END@@' "$log"; then
-        label_tap "$log" "$label" > "$tap"
-        echo "not ok - $label: L1 did not finish (see build/nested/$label/console.log)" >> "$tap"
-        tail -n 30 "$log" | sed 's/^/  | /' >&2
-        if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
-            echo "run-nested: $label: L1 killed after ${limit}s" \
-                 "(QGM_NESTED_TIMEOUT); console log above" >&2
-        else
-            echo "run-nested: $label: L1 ended (L0 exit status $status) before" \
-                 "its end marker; console log above" >&2
-        fi
-        return 1
+        echo "not ok - $1: L1 did not finish (see build/nested/$1/console.log)" >> "$tap"
     fi
-    label_tap "$log" "$label" > "$tap"
-    boot=$(sed -n 's/^qgm-init: .*: KVM loaded at \([0-9.]*\) s.*/\1/p' "$log" | tr -d '\r')
-    summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$log" \
-        | tail -n 1 | tr -d '\r')
-    echo "run-nested: $label: ${summary:-no closing line} (L1 up with KVM at" \
-         "${boot:-?}s, whole run ${elapsed}s), TAP in build/results/nested-$label.tap"
+}
+
+# diagnose LABEL: say how the run went; status 0 if L1 said 'passed'.
+diagnose() {
+    log=$top/build/nested/$1/console.log
+    boot_s=$(sed -n 's/^qgm-init: .*: KVM loaded at \([0-9.]*\) s.*/\1/p' "$log" | tr -d '\r')
+    echo "run-nested: $1: $(tail -n 1 "$results/nested-$1.tap") (L1 up with KVM" \
+         "at ${boot_s:-?}s, whole run ${elapsed}s), TAP in build/results/nested-$1.tap"
     case $status in
-        99) return 0 ;;
-        101) echo "run-nested: $label: tests failed in L1" >&2 ;;
-        103) echo "run-nested: $label: L1 could not set up KVM" >&2 ;;
-        *) echo "run-nested: $label: L0 exit status $status, expected 99" \
-                "(isa-debug-exit from /init)" >&2 ;;
+        $L1_PASSED) return 0 ;;
+        $L1_FAILED) echo "run-nested: $1: tests failed in L1" >&2 ;;
+        $L1_NO_KVM) echo "run-nested: $1: L1 could not set up KVM" >&2 ;;
+        124|137) echo "run-nested: $1: L1 killed after ${limit}s" \
+                      "(QGM_NESTED_TIMEOUT)" >&2 ;;
+        *) echo "run-nested: $1: L0 exit status $status, expected $L1_PASSED" \
+                "(isa-debug-exit from /init): L1 ended before its verdict" >&2 ;;
     esac
     tail -n 30 "$log" | sed 's/^/  | /' >&2
     return 1
+}
+
+# show LABEL BEGIN END [CSV]: a demo's or the benchmark's output.
+show() {
+    log=$top/build/nested/$1/console.log
+    between "$2" "$3" "$log"
+    echo "(nested run: ${elapsed}s under TCG; console in $log)"
+    if [ "$status" -ne $L1_PASSED ]; then
+        echo "run-nested: $1: L0 exit status $status, expected $L1_PASSED" >&2
+        tail -n 30 "$log" | sed 's/^/  | /' >&2
+        return 1
+    fi
+}
+
+run_one() {
+    # Called as 'run_one || ...', so set -e does not apply in here.
+    mkdir -p "$results" || return 1
+    rm -f "$results/nested-$1.tap"
+    if ! prepare "$1"; then
+        echo "not ok - $1: could not prepare the L1 kernel and initramfs" \
+            > "$results/nested-$1.tap"
+        return 1
+    fi
+    boot "$1"
+    case $mode in
+        demo)
+            show "$1" @@QGM-DEMO-BEGIN@@ @@QGM-DEMO-END@@
+            ;;
+        bench)
+            mkdir -p "$top/build/bench"
+            between @@QGM-BENCH-CSV-BEGIN@@ @@QGM-BENCH-CSV-END@@ \
+                "$top/build/nested/$1/console.log" > "$top/build/bench/nested-$1.csv"
+            show "$1" @@QGM-BENCH-BEGIN@@ @@QGM-BENCH-END@@
+            ;;
+        tests)
+            collect "$1"
+            diagnose "$1"
+            ;;
+    esac
 }
 
 if [ $# -eq 0 ]; then
@@ -186,11 +196,11 @@ if [ -n "$missing" ]; then
 fi
 # The suites' payloads, once for every label.
 prepare_failed=""
-for prepare in "$top"/scripts/nested/suites/*.prepare; do
-    [ -x "$prepare" ] || continue
-    name=$(basename "$prepare" .prepare)
-    echo "run-nested: preparing suite $name ($prepare)"
-    if ! "$prepare"; then
+for script in "$top"/scripts/nested/suites/*.prepare; do
+    [ -x "$script" ] || continue
+    name=$(basename "$script" .prepare)
+    echo "run-nested: preparing suite $name"
+    if ! "$script"; then
         prepare_failed="$prepare_failed $name"
         rm -rf "$top/build/nested-payload/$name"
     fi
@@ -198,6 +208,7 @@ done
 failed=""
 for label in "$@"; do
     run_one "$label" || failed="$failed $label"
+    [ $mode = tests ] || continue
     for name in $prepare_failed; do
         echo "not ok - $label: suites/$name: could not prepare its payload" \
              "(scripts/nested/suites/$name.prepare failed)" >> "$results/nested-$label.tap"

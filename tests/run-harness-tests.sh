@@ -5,7 +5,8 @@
 # log converter, the checksum check of the upstream fetch, that a patch
 # which does not apply stops the build and is named, and that the benchmark
 # refuses bad input and (where QEMU can run guest-memfd=on) yields every
-# figure.  TAP into build/results/harness.tap.
+# figure; that run-kvm-tests labels its results.  TAP into
+# build/results/harness.tap.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,6 +88,34 @@ QGM_SRC=$work/src QGM_PATCHES=$work/patches "$top/scripts/apply-series.sh" \
 result $(( $? != 1 )) "apply-series: a patch that does not apply stops the build"
 expect_text "apply-series: the message names the patch" \
     "apply-series: patch $broken does not apply on $UPSTREAM_TAG" "$work/apply.err"
+
+# run-kvm-tests --label names the label in every result, its own failures
+# included, and prints the bundle's provenance first.
+fake=$work/bundle
+mkdir -p "$fake/libexec/tests"
+cp "$top/scripts/bundle/run-kvm-tests" "$fake/"
+cat > "$fake/libexec/tests/fake-test" <<'EOS'
+#!/bin/sh
+case "$*" in
+    *-l*) echo /x86_64/a ;;
+    *) echo "1..2"; echo "ok 1 /x86_64/a"; echo "ok 2 /x86_64/b # SKIP no kvm" ;;
+esac
+EOS
+chmod 755 "$fake/libexec/tests/fake-test"
+printf 'fake-test\nno-such-test\n' > "$fake/kvm-tests.list"
+printf 'qemu-guest-memfd test bundle\nseries: test\n' > "$fake/SOURCE"
+"$fake/run-kvm-tests" --label linux-x > "$work/rkt.out" 2>&1
+result $(( $? != 1 )) "run-kvm-tests: exit status 1 when a test is missing"
+expect_text "run-kvm-tests --label: a test's result" \
+    "ok 1 - linux-x: /x86_64/a" "$work/rkt.out"
+expect_text "run-kvm-tests --label: a skip keeps its reason" \
+    "ok 2 - linux-x: /x86_64/b # SKIP no kvm" "$work/rkt.out"
+expect_text "run-kvm-tests --label: its own failure" \
+    "not ok - linux-x: no-such-test: not in the bundle" "$work/rkt.out"
+expect_text "run-kvm-tests: the bundle's provenance" \
+    "# run-kvm-tests: built from: qemu-guest-memfd test bundle" "$work/rkt.out"
+expect_text "run-kvm-tests: closing line" "1 passed, 1 failed, 1 skipped" \
+    "$work/rkt.out"
 
 # gmem-bench refuses a bad size with the fix; a tiny run yields every
 # figure (6 per backend, 2 of the host's own) where guest-memfd=on works.
