@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # qemu-guest-memfd: a downstream QEMU series and the harness that proves it.
-# 'make' sets up, fetches, applies, builds and shows the demo;
+# 'make' sets up, fetches, applies, builds (QEMU and libvirt) and shows the
+# demo;
 # 'make check' runs the whole test suite.  See README.rst.
 
 SCRIPTS := scripts
@@ -13,9 +14,10 @@ BENCH := $(call harness-path,QGM_BENCH_BUILD)
 
 .PHONY: all setup fetch apply build demo check check-series check-qtests \
         check-harness check-nested bundle bench bench-tools export \
-        check-bisect clean distclean
+        check-bisect clean distclean apply-libvirt \
+        build-libvirt check-libvirt export-libvirt
 
-all: build demo
+all: build build-libvirt demo
 
 setup:
 	$(SCRIPTS)/setup-host.sh
@@ -24,8 +26,10 @@ setup:
 # download cache is used without asking the archive.
 fetch: setup
 	$(SCRIPTS)/fetch-upstream.sh --check
+	$(SCRIPTS)/fetch-libvirt.sh --check
 	$(SCRIPTS)/fetch-l1-kernel.sh --check
 	$(SCRIPTS)/fetch-upstream.sh > /dev/null
+	$(SCRIPTS)/fetch-libvirt.sh > /dev/null
 	$(SCRIPTS)/fetch-l1-kernel.sh
 
 apply: fetch
@@ -39,13 +43,22 @@ build: apply
 demo: build bench-tools
 	$(SCRIPTS)/demo.sh
 
+# The libvirt series (patches/libvirt) on the pinned libvirt of
+# config/libvirt.env, and a minimal build of it in build/libvirt.
+apply-libvirt: fetch
+	$(SCRIPTS)/apply-series.sh libvirt
+
+build-libvirt: apply-libvirt
+	$(SCRIPTS)/build-libvirt.sh
+
 # Every check writes TAP lines into $(RESULTS); the last step counts them all
 # and prints the closing line.  The steps go on after a failure, so that one
 # run reports everything.
-check: build bench-tools
+check: build build-libvirt bench-tools
 	rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	$(STEP) series $(SCRIPTS)/check-series.sh
 	$(STEP) qtests $(SCRIPTS)/run-qtests.sh
+	$(STEP) libvirt $(SCRIPTS)/test-libvirt.sh
 	$(STEP) harness tests/run-harness-tests.sh
 	$(STEP) bundle $(SCRIPTS)/bundle.sh
 	$(STEP) nested $(SCRIPTS)/run-nested.sh
@@ -63,7 +76,12 @@ check-harness: build bench-tools
 	mkdir -p $(RESULTS)
 	tests/run-harness-tests.sh
 
-check-nested: bundle
+check-libvirt: build-libvirt
+	mkdir -p $(RESULTS)
+	$(SCRIPTS)/test-libvirt.sh
+
+# The nested suites include libvirt's (scripts/nested/suites/libvirt.*).
+check-nested: bundle build-libvirt
 	mkdir -p $(RESULTS)
 	$(SCRIPTS)/run-nested.sh
 
@@ -93,9 +111,13 @@ $(BENCH)/bench-guest.bin: $(BENCH)/bench-guest.elf
 $(BENCH)/bench-guest-syms.h: $(BENCH)/bench-guest.elf
 	nm $< | awk '$$2 == "A" { print "#define SYM_" $$3 " 0x" $$1 }' > $@
 
-# Developer loop: commit in build/src, then write the commits to patches/qemu/.
+# Developer loop: commit in build/src (build/libvirt-src), then write the
+# commits to patches/qemu/ (patches/libvirt/).
 export:
-	$(SCRIPTS)/export-series.sh
+	$(SCRIPTS)/export-series.sh qemu
+
+export-libvirt:
+	$(SCRIPTS)/export-series.sh libvirt
 
 # Slow, not part of check: build after each patch in turn.
 check-bisect: apply

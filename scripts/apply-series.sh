@@ -1,10 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Make build/src a git repository of the pristine upstream tree with one
-# commit, then 'git am' every patch in patches/qemu/series on top of it.
+# Usage: apply-series.sh [qemu|libvirt]
 #
-# If build/src already holds exactly the series (same patch-ids), nothing is
+# Make the source tree (build/src for QEMU, build/libvirt-src for libvirt) a
+# git repository of the pristine upstream tree with one commit, tagged
+# upstream-base, then 'git am' every patch in patches/NAME/series on top.
+#
+# If the tree already holds exactly the series (same patch-ids), nothing is
 # touched, so the next build stays incremental.  Otherwise the tree is reset
 # to the base commit and the series is applied again; ccache makes the
 # rebuild of unchanged files cheap.
@@ -12,9 +15,28 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/config/harness.env"
-. "$top/config/upstream.env"
-src=$QGM_SRC
-patches=${QGM_PATCHES:-$top/patches/qemu}
+name=${1:-qemu}
+case $name in
+qemu)
+    . "$top/config/upstream.env"
+    src=$QGM_SRC
+    tarball=$QGM_CACHE/$UPSTREAM_ORIG
+    base=$UPSTREAM_TAG
+    origin="Debian source package $UPSTREAM_PACKAGE $UPSTREAM_VERSION"
+    ;;
+libvirt)
+    . "$top/config/libvirt.env"
+    src=$QGM_LIBVIRT_SRC
+    tarball=$QGM_CACHE/$LIBVIRT_ORIG
+    base=$LIBVIRT_TAG
+    origin="Debian source package $LIBVIRT_PACKAGE $LIBVIRT_VERSION (Debian's patches not applied)"
+    ;;
+*)
+    echo "apply-series: unknown series '$name' (qemu or libvirt)" >&2
+    exit 1
+    ;;
+esac
+patches=${QGM_PATCHES:-$top/patches/$name}
 
 git_src() {
     git -C "$src" -c user.name="qemu-guest-memfd harness" \
@@ -40,7 +62,6 @@ tree_patch_ids() {
 # The orig tarball that 'make fetch' downloaded and verified: this script
 # never downloads.
 unpack_pristine() {
-    tarball=$QGM_CACHE/$UPSTREAM_ORIG
     if [ ! -f "$tarball" ]; then
         echo "apply-series: $tarball not found: run 'make fetch'" >&2
         exit 1
@@ -53,8 +74,7 @@ unpack_pristine() {
     GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" GIT_COMMITTER_DATE="2000-01-01T00:00:00Z" \
         git -C "$src.tmp" -c user.name="qemu-guest-memfd harness" \
         -c user.email="harness@qemu-guest-memfd.invalid" \
-        commit -q -m "$UPSTREAM_TAG (Debian orig tarball)" \
-        -m "Debian source package $UPSTREAM_PACKAGE $UPSTREAM_VERSION"
+        commit -q -m "$base (Debian orig tarball)" -m "$origin"
     git -C "$src.tmp" tag "$QGM_BASE_TAG"
     rm -rf "$src"
     mv "$src.tmp" "$src"
@@ -68,7 +88,7 @@ apply_series() {
             cat "$src/.git/am.log" >&2
             git_src am --abort >/dev/null 2>&1 || true
             echo "apply-series: patch $(basename "$p") does not apply on" \
-                 "$UPSTREAM_TAG; fix it in build/src and run 'make export'" >&2
+                 "$base; fix it in $src and run 'make export'" >&2
             exit 1
         fi
     done
@@ -76,9 +96,9 @@ apply_series() {
 
 [ -d "$src/.git" ] || unpack_pristine
 if [ "$(series_patch_ids)" = "$(tree_patch_ids)" ]; then
-    echo "apply-series: build/src already carries the series" \
+    echo "apply-series: $src already carries the $name series" \
          "($(series_patches | wc -l) patches)"
     exit 0
 fi
 apply_series
-echo "apply-series: applied $(series_patches | wc -l) patches on $UPSTREAM_TAG"
+echo "apply-series: applied $(series_patches | wc -l) $name patches on $base"

@@ -1,16 +1,27 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Export the commits on top of the upstream base in build/src back into
-# patches/qemu/ (the developer's loop: edit and commit in build/src, then export),
-# rewrite patches/qemu/series, and regenerate the cover letter from
-# patches/qemu/cover-letter.txt (first line: subject; the rest: the blurb).
+# Usage: export-series.sh [qemu|libvirt]
+#
+# Export the commits on top of the upstream base in the source tree
+# (build/src for QEMU, build/libvirt-src for libvirt) back into
+# patches/NAME/ (the developer's loop: edit and commit in the tree, then
+# export), rewrite patches/NAME/series, and regenerate the cover letter from
+# patches/NAME/cover-letter.txt (first line: subject; the rest: the blurb).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/config/harness.env"
-src=$QGM_SRC
-patches=$top/patches/qemu
+name=${1:-qemu}
+case $name in
+qemu) src=$QGM_SRC ;;
+libvirt) src=$QGM_LIBVIRT_SRC ;;
+*)
+    echo "export-series: unknown series '$name' (qemu or libvirt)" >&2
+    exit 1
+    ;;
+esac
+patches=$top/patches/$name
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -20,10 +31,10 @@ git -C "$src" format-patch -q --zero-commit --no-signature --cover-letter \
 
 rm -f "$patches"/*.patch
 for p in "$tmp"/*.patch; do
-    name=$(basename "$p")
-    [ "$name" = 0000-cover-letter.patch ] && continue
+    file=$(basename "$p")
+    [ "$file" = 0000-cover-letter.patch ] && continue
     # One numbering scheme only: the file name.
-    sed 's/^Subject: \[PATCH [0-9]*\/[0-9]*\]/Subject: [PATCH]/' "$p" > "$patches/$name"
+    sed 's/^Subject: \[PATCH [0-9]*\/[0-9]*\]/Subject: [PATCH]/' "$p" > "$patches/$file"
 done
 (cd "$tmp" && ls [0-9]*.patch | grep -v '^0000-') > "$patches/series"
 
@@ -37,4 +48,4 @@ awk -v subject="$subject" -v blurb="$tmp/blurb" '
     }
     { print }
 ' "$tmp/0000-cover-letter.patch" > "$patches/0000-cover-letter.patch"
-echo "export-series: $(wc -l < "$patches/series") patches in patches/qemu/"
+echo "export-series: $(wc -l < "$patches/series") patches in patches/$name/"

@@ -11,8 +11,9 @@
 # bookworm-backports is safe to add (apt never upgrades to it by itself).
 # sid is added for two things only: the qemu source package and the L1
 # kernel, fetched with 'apt-get source' / 'apt-get download' by exact
-# version.  trixie is added for its 6.12 kernel only (the "kernel too old"
-# L1 of the nested suite, config/l1-kernels.env).  Both are pinned to -1 so
+# version.  trixie is added for its 6.12 kernel (the "kernel too old"
+# L1 of the nested suite, config/l1-kernels.env) and for the libvirt source
+# package (config/libvirt.env).  Both are pinned to -1 so
 # apt can never install or upgrade to them (that would replace libc and break
 # the machine).
 set -eu
@@ -26,6 +27,8 @@ PACKAGES="
     libfdt-dev device-tree-compiler libnuma-dev seabios qemu-system-data
     ipxe-qemu ccache
     busybox-static cpio xz-utils kmod gcc make git perl
+    xsltproc libjson-c-dev libnl-3-dev libnl-route-3-dev libcap-ng-dev
+    libxml2-dev libxml2-utils libgnutls28-dev libtirpc-dev
 "
 BACKPORTS_PACKAGES="meson/bookworm-backports python3-pycotap/bookworm-backports"
 BENCH_PACKAGES="python3-matplotlib"
@@ -63,7 +66,7 @@ Suites: sid
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
-Types: deb
+Types: deb deb-src
 URIs: $uri
 Suites: trixie
 Components: main

@@ -1,0 +1,39 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Run libvirt's own test programs of config/libvirt-tests.list (those whose
+# data the libvirt series touches) through meson test, one TAP line each
+# into build/results/libvirt.tap, with the number of cases each ran as a
+# comment.  Then check that the series' own cases were among them.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+obj=${QGM_LIBVIRT_OBJ:-$top/build/libvirt}
+results=$top/build/results
+tap=$results/libvirt.tap
+
+mkdir -p "$results"
+names=$("$top/scripts/list-entries.sh" "$top/config/libvirt-tests.list")
+# meson's exit status is not the verdict: the TAP lines are.
+meson test -C "$obj" --no-rebuild --print-errorlogs $names > "$obj/test.log" 2>&1 || true
+"$top/scripts/meson-testlog-to-tap.py" "$obj/meson-logs/testlog.json" \
+    | sed 's/^\(ok\|not ok\) - /\1 - libvirt: /' > "$tap"
+# Each program ends its output with the number of cases and OK or FAIL.
+python3 - "$obj/meson-logs/testlog.json" >> "$tap" <<'EOP'
+import json, re, sys
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    m = re.findall(r'(\d+)\s+(OK|FAIL)\s*$', t.get('stderr', ''), re.M)
+    if m:
+        print(f"# {t['name'].split(' / ')[-1]}: {m[-1][0]} cases, {m[-1][1]}")
+EOP
+# The series' cases: each qemuxmlconftest case is 4 steps in its verbose
+# output (parse, XML, XML round trip, command line).
+cases=$(VIR_TEST_VERBOSE=1 "$obj/run" "$obj/tests/qemuxmlconftest" 2>&1 |
+        grep -c ') QEMU XML .* memfd-guest-memfd' || true)
+if [ "$cases" -ge 40 ]; then
+    echo "ok - libvirt: qemuxmlconftest ran the guestMemfd cases ($cases steps)" >> "$tap"
+else
+    echo "not ok - libvirt: qemuxmlconftest ran $cases guestMemfd steps, expected 40 or more (is the series applied?)" >> "$tap"
+fi
+cat "$tap"
