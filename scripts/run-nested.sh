@@ -22,7 +22,7 @@
 #   build/results/nested-LABEL.tap   the TAP of L1, names prefixed 'LABEL: '
 # Exit status 1 if any test failed or an L1 did not finish.
 #
-# QGM_NESTED_TIMEOUT: seconds one L1 may run in all (default 300, with
+# QGM_NESTED_TIMEOUT: seconds one L1 may run in all (default 600, with
 #                     --bench 1500); a hung
 #                     L1 is killed and fails with the end of its console log.
 # QGM_TEST_TIMEOUT:   seconds each test binary may run inside L1 (default
@@ -37,7 +37,7 @@ case ${1:-} in
 esac
 . "$top/config/l1-kernels.env"
 qemu=${QGM_OBJ:-$top/build/qemu}/qemu-system-x86_64
-limit=${QGM_NESTED_TIMEOUT:-300}
+limit=${QGM_NESTED_TIMEOUT:-600}
 if [ $mode = bench ]; then
     limit=${QGM_NESTED_TIMEOUT:-1500}
 fi
