@@ -8,7 +8,7 @@ SCRIPTS := scripts
 RESULTS := build/results
 STEP := $(SCRIPTS)/check-step.sh
 
-.PHONY: all setup fetch apply build demo check check-series check-qtests \
+.PHONY: all setup fetch apply build demo demo-linux check check-series check-qtests \
         check-harness check-nested bundle bench bench-tools export \
         check-bisect clean distclean
 
@@ -28,6 +28,10 @@ build: apply
 
 demo: build
 	$(SCRIPTS)/demo.sh
+
+# A Linux guest on guest_memfd, inside the nested L1 guest (a few minutes).
+demo-linux: bundle
+	$(SCRIPTS)/run-nested.sh --demo-linux
 
 # Every check writes TAP lines into $(RESULTS); the last step counts them all
 # and prints the closing line.  The steps go on after a failure, so that one
