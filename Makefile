@@ -12,7 +12,7 @@ harness-path = $(shell top='$(CURDIR)' && . config/harness.env && echo "$$$(1)")
 RESULTS := $(call harness-path,QGM_RESULTS)
 BENCH := $(call harness-path,QGM_BENCH_BUILD)
 
-.PHONY: all setup fetch apply build demo check check-series check-qtests \
+.PHONY: all setup fetch apply build demo demo-linux check check-series check-qtests \
         check-harness check-nested bundle bench bench-tools export \
         check-bisect clean distclean apply-libvirt \
         build-libvirt check-libvirt export-libvirt
@@ -50,6 +50,10 @@ apply-libvirt: fetch
 
 build-libvirt: apply-libvirt
 	$(SCRIPTS)/build-libvirt.sh
+
+# A Linux guest on guest_memfd, inside the nested L1 guest (a few minutes).
+demo-linux: bundle
+	$(SCRIPTS)/run-nested.sh --demo-linux
 
 # Every check writes TAP lines into $(RESULTS); the last step counts them all
 # and prints the closing line.  The steps go on after a failure, so that one
