@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The harness's own tests: the result counter, the step runner, the meson
-# log converter, the checksum check of the upstream fetch, the message for
-# a pin that the archive no longer offers, that a patch which does not
-# apply stops the build and is named, that the demo goes on in the nested
-# guest when this host's KVM cannot run guest-memfd=on, and that the
-# benchmark refuses bad input and (where QEMU can run guest-memfd=on) yields
-# every figure; that run-kvm-tests labels its results.  TAP into
+# log converter, the checksum checks of the upstream and libvirt fetches,
+# the message for a pin that the archive no longer offers, that a patch
+# which does not apply stops the build and is named (QEMU and libvirt),
+# that the demo goes on in the nested guest when this host's KVM cannot run
+# guest-memfd=on, that the benchmark refuses bad input and (where QEMU can
+# run guest-memfd=on) yields every figure, and that run-kvm-tests labels
+# its results.  TAP into
 # build/results/harness.tap.
 set -u
 
@@ -117,6 +118,32 @@ QGM_SRC=$work/src QGM_PATCHES=$work/patches "$top/scripts/apply-series.sh" \
 result $(( $? != 1 )) "apply-series: a patch that does not apply stops the build"
 expect_text "apply-series: the message names the patch" \
     "apply-series: patch $broken does not apply on $UPSTREAM_TAG" "$work/apply.err"
+
+# The same for the libvirt series: fetch-libvirt.sh checks its pins, and
+# apply-series.sh libvirt stops on a patch that does not apply.
+. "$top/config/libvirt.env"
+echo "not the real file" > "$work/$LIBVIRT_DEBIAN"
+echo "not the real file" > "$work/$LIBVIRT_ORIG"
+QGM_CACHE=$work "$top/scripts/fetch-libvirt.sh" > /dev/null 2> "$work/fetch.err"
+result $(( $? != 1 )) "fetch-libvirt: a wrong checksum stops the fetch"
+expect_text "fetch-libvirt: the message names the file and the pinned sum" \
+    "$LIBVIRT_DEBIAN: sha256 " "$work/fetch.err"
+rm -f "$work/$LIBVIRT_DEBIAN" "$work/$LIBVIRT_ORIG"
+if [ -d "$top/build/libvirt-src/.git" ]; then
+    mkdir -p "$work/lvpatches"
+    cp "$top/patches/libvirt/series" "$top"/patches/libvirt/*.patch "$work/lvpatches/"
+    broken=$(sed -n 5p "$work/lvpatches/series")
+    awk '/^@@/ { hunk = 1 } hunk && !done && /^ / { $0 = " not in libvirt"; done = 1 } { print }' \
+        "$top/patches/libvirt/$broken" > "$work/lvpatches/$broken"
+    git clone -q --shared "$top/build/libvirt-src" "$work/lvsrc" 2>/dev/null
+    QGM_LIBVIRT_SRC=$work/lvsrc QGM_PATCHES=$work/lvpatches \
+        "$top/scripts/apply-series.sh" libvirt > /dev/null 2> "$work/apply.err"
+    result $(( $? != 1 )) "apply-series libvirt: a patch that does not apply stops the build"
+    expect_text "apply-series libvirt: the message names the patch" \
+        "apply-series: patch $broken does not apply on $LIBVIRT_TAG" "$work/apply.err"
+else
+    result 0 "apply-series libvirt: a patch that does not apply stops the build # SKIP no build/libvirt-src: run 'make apply-libvirt'"
+fi
 
 # run-kvm-tests --label names the label in every result, its own failures
 # included, and prints the bundle's provenance first.

@@ -185,7 +185,7 @@ result $? "QEMU's command line has pc.ram with \"guest-memfd\":true"
 
 grep kvm-gmem "/proc/$pid/maps" | sed 's/^/# maps: /'
 grep -q '\[kvm-gmem\]' "/proc/$pid/maps"
-result $? "QEMU's guest RAM is a [kvm-gmem] mapping in /proc/$pid/maps"
+result $? "QEMU's guest RAM is a [kvm-gmem] mapping in /proc/PID/maps"
 
 wait_verdict
 result $? "the guest wrote and checked a pattern over its RAM (status 1, $((pages)) pages)"
