@@ -300,7 +300,9 @@ if $demo; then
     fill src "fill 75"
     rc=$?
     echo "L2: $verdict"
-    echo "L1: QEMU's guest RAM in /proc/$(qemu_pid src)/maps ($RAM_MIB MiB, Rss ${ram_rss:-?} MiB):"
+    echo "L1: QEMU's guest_memfd mappings in /proc/$(qemu_pid src)/maps: the $RAM_MIB MiB" \
+         "of RAM (Rss now $(rss_mib src 'kvm-gmem' $RAM_MIB) MiB) and the $VMEM_MIB MiB" \
+         "virtio-mem memdev (nothing plugged):"
     echo "$gmem_maps" | sed 's/^/    /'
     exit $rc
 fi
