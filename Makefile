@@ -9,7 +9,7 @@ SCRIPTS := scripts
 RESULTS := build/results
 STEP := $(SCRIPTS)/check-step.sh
 
-.PHONY: all setup fetch apply build demo check check-series check-qtests \
+.PHONY: all setup fetch apply build demo demo-linux check check-series check-qtests \
         check-harness check-nested bundle bench bench-tools export \
         check-bisect clean distclean fetch-libvirt apply-libvirt \
         build-libvirt check-libvirt export-libvirt
@@ -41,6 +41,10 @@ apply-libvirt: fetch-libvirt
 
 build-libvirt: apply-libvirt
 	$(SCRIPTS)/build-libvirt.sh
+
+# A Linux guest on guest_memfd, inside the nested L1 guest (a few minutes).
+demo-linux: bundle
+	$(SCRIPTS)/run-nested.sh --demo-linux
 
 # Every check writes TAP lines into $(RESULTS); the last step counts them all
 # and prints the closing line.  The steps go on after a failure, so that one

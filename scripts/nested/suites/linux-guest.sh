@@ -46,7 +46,8 @@ VMEM_MIB=512
 PLUG_MIB=128
 BALLOON_MIB=64
 BOOT_WAIT=150
-STEP_WAIT=120
+STEP_WAIT=300
+DEVICE_WAIT=120
 MIGRATE_WAIT=240
 WATCHDOG=900
 
@@ -85,8 +86,8 @@ complete_lines() {
 # wait_for FILE EXTENDED-REGEX SECONDS [NAME]: poll until FILE has a
 # matching line; give up early when L2 NAME's QEMU is gone.
 wait_for() {
-    local n=0
-    while [ $n -lt $(($3 * 2)) ]; do
+    local until=$(($(uptime_s | cut -d. -f1) + $3))
+    while [ "$(uptime_s | cut -d. -f1)" -le $until ]; do
         complete_lines "$1" | grep -qE "$2" && return 0
         if [ -n "${4:-}" ] && ! kill -0 "$(cat "$work/$4/watchdog" 2>/dev/null)" 2>/dev/null; then
             complete_lines "$1" | grep -qE "$2" && return 0
@@ -94,7 +95,6 @@ wait_for() {
             return 1
         fi
         sleep 0.5
-        n=$((n + 1))
     done
     note "waited ${3}s in vain for '$2' in $1"
     return 1
@@ -323,14 +323,14 @@ rss_before=$(rss_mib src 'kvm-gmem' $VMEM_MIB)
 unev_before=$(unevictable_mib)
 qmp src qom-set "{\"path\": \"/machine/peripheral/vm0\", \"property\": \"requested-size\", \"value\": $plug}" > /dev/null
 i=0
-while [ "$(vmem_size)" != $plug ] && [ $i -lt $STEP_WAIT ]; do
+while [ "$(vmem_size)" != $plug ] && [ $i -lt $DEVICE_WAIT ]; do
     sleep 1
     i=$((i + 1))
 done
 plugged=$(vmem_size)
 if [ "$plugged" != $plug ]; then
     show_logs src
-    fail "virtio-mem-plug: the guest plugged ${plugged:-?} bytes of $plug within ${STEP_WAIT}s"
+    fail "virtio-mem-plug: the guest plugged ${plugged:-?} bytes of $plug within ${DEVICE_WAIT}s"
 elif ! fill src "fill 75"; then
     fail "virtio-mem-plug: memcheck with $PLUG_MIB MiB plugged: ${verdict:-no verdict}"
 else
@@ -345,7 +345,7 @@ else
 fi
 qmp src qom-set '{"path": "/machine/peripheral/vm0", "property": "requested-size", "value": 0}' > /dev/null
 i=0
-while [ "$(vmem_size)" != 0 ] && [ $i -lt $STEP_WAIT ]; do
+while [ "$(vmem_size)" != 0 ] && [ $i -lt $DEVICE_WAIT ]; do
     sleep 1
     i=$((i + 1))
 done
@@ -354,7 +354,7 @@ unev_unplugged=$(unevictable_mib)
 note "virtio-mem: unplug: size $(vmem_size) after ${i}s; backend Rss ${rss_plugged:-?} -> $rss_unplugged MiB, L1 Unevictable ${unev_plugged:-?} -> $unev_unplugged MiB"
 if [ "$(vmem_size)" != 0 ]; then
     show_logs src
-    fail "virtio-mem-unplug: the guest still has $(vmem_size) bytes plugged after ${STEP_WAIT}s"
+    fail "virtio-mem-unplug: the guest still has $(vmem_size) bytes plugged after ${DEVICE_WAIT}s"
 elif [ -z "${rss_plugged:-}" ]; then
     fail "virtio-mem-unplug: nothing to measure, the plug test failed"
 elif [ "$rss_unplugged" -gt 4 ] ||
@@ -373,7 +373,7 @@ set_balloon() {
     want=$(($1 * 1024 * 1024))
     qmp src balloon "{\"value\": $want}" > /dev/null
     i=0
-    while [ "$(balloon_actual)" != $want ] && [ $i -lt $STEP_WAIT ]; do
+    while [ "$(balloon_actual)" != $want ] && [ $i -lt $DEVICE_WAIT ]; do
         sleep 1
         i=$((i + 1))
     done
@@ -387,7 +387,7 @@ rss_before=$(rss_mib src 'kvm-gmem' $RAM_MIB)
 unev_before=$(unevictable_mib)
 if ! set_balloon $((RAM_MIB - BALLOON_MIB)); then
     show_logs src
-    fail "balloon-inflate: the guest has $(balloon_actual) bytes, not $((RAM_MIB - BALLOON_MIB)) MiB, after ${STEP_WAIT}s"
+    fail "balloon-inflate: the guest has $(balloon_actual) bytes, not $((RAM_MIB - BALLOON_MIB)) MiB, after ${DEVICE_WAIT}s"
 else
     avail_inflated=$(mem_mib src MemAvailable)
     total_inflated=$(mem_mib src MemTotal)
@@ -404,7 +404,7 @@ fi
 # Deflated, the guest has its memory back: MemTotal grows again, and
 # memcheck writes more than the guest had available while inflated.
 if ! set_balloon $RAM_MIB; then
-    fail "balloon-deflate: the guest has $(balloon_actual) bytes, not $RAM_MIB MiB, after ${STEP_WAIT}s"
+    fail "balloon-deflate: the guest has $(balloon_actual) bytes, not $RAM_MIB MiB, after ${DEVICE_WAIT}s"
 elif [ -z "${avail_inflated:-}" ]; then
     fail "balloon-deflate: nothing to compare, the inflate test failed"
 else
@@ -480,7 +480,8 @@ migrate() {
     last_source=$(rounds "$from" | tail -n 1)
     note "$test: source before: $last_before"
     note "$test: source last:   $last_source"
-    stats="total-time $(json_number "$info" total-time) ms, downtime $(json_number "$info" downtime) ms, $(($(json_number "$info" transferred) / 1048576)) MiB sent, $(json_number "$info" dirty-sync-count) dirty syncs"
+    sent=$(json_number "$info" transferred)
+    stats="total-time $(json_number "$info" total-time) ms, downtime $(json_number "$info" downtime) ms, $((${sent:-0} / 1048576)) MiB sent, $(json_number "$info" dirty-sync-count) dirty syncs"
     note "$test: $status after ${i}s: $stats"
     if [ "$status" != completed ]; then
         show_logs "$to"
@@ -506,6 +507,7 @@ migrate() {
     sum_before=$(echo "$last_before" | sed -n 's/.*static [0-9]* MiB checksum \([0-9a-f]*\).*/\1/p')
     sum_after=$(echo "$after" | sed -n 's/.*static [0-9]* MiB checksum \([0-9a-f]*\).*/\1/p')
     gen_source=$(echo "$last_source" | sed -n 's/.*round \([0-9]*\):.*/\1/p')
+    gen_first=$(echo "$rounds" | head -n 1 | sed -n 's/.*round \([0-9]*\):.*/\1/p')
     gen_dest=$(echo "$after" | sed -n 's/.*round \([0-9]*\):.*/\1/p')
     ram_map=$(maps_lines "$to" "$5" | head -n 1)
     note "$test: destination RAM: $ram_map"
@@ -513,6 +515,8 @@ migrate() {
     alive=$?
     if [ "$(echo "$rounds" | grep -c PASS)" -lt 2 ] || echo "$rounds" | grep -q FAIL; then
         fail "$test: the destination's memcheck found lost writes: $after"
+    elif [ -z "$gen_source" ] || [ "${gen_first:-0}" -le "$gen_source" ]; then
+        fail "$test: the destination's memcheck is at round ${gen_first:-?}, the source had reached round ${gen_source:-?}: it did not go on from where the source stopped"
     elif [ -z "$sum_before" ] || [ "$sum_before" != "$sum_after" ]; then
         fail "$test: static checksum before $sum_before, after $sum_after"
     elif [ -z "$ram_map" ]; then
@@ -522,7 +526,7 @@ migrate() {
     elif [ $alive -ne 0 ]; then
         fail "$test: the destination's L2 does not answer commands"
     else
-        pass "$test: precopy ($stats) while memcheck rewrote memory; destination verified static checksum $sum_before (before) = $sum_after (after) and every page of generations ${gen_source:-?} -> $gen_dest, 0 bad; RAM there: $(echo "$ram_map" | awk '{ print $NF, $(NF - 1) }')"
+        pass "$test: precopy ($stats) while memcheck rewrote memory; destination verified static checksum $sum_before (before) = $sum_after (after) and every page, memcheck going on from round $gen_source (source) to $gen_first..$gen_dest (destination), 0 bad; RAM there: $(echo "$ram_map" | awk '{ print $NF, $(NF - 1) }')"
     fi
     # The source quits only now, after the destination has reported.
     stop_l2 "$from"
