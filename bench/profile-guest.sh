@@ -12,8 +12,9 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-qemu=$top/build/qemu/qemu-system-x86_64
-guest=$top/build/bench/bench-guest.bin
+. "$top/config/harness.env"
+qemu=$QGM_OBJ/qemu-system-x86_64
+guest=$QGM_BENCH_BUILD/bench-guest.bin
 
 if [ $# -ne 3 ]; then
     echo "usage: $0 guest-memfd|memfd|ram SIZE PERF.DATA" >&2

@@ -10,8 +10,9 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-src=${QGM_LIBVIRT_SRC:-$top/build/libvirt-src}
-obj=${QGM_LIBVIRT_OBJ:-$top/build/libvirt}
+. "$top/config/harness.env"
+src=$QGM_LIBVIRT_SRC
+obj=$QGM_LIBVIRT_OBJ
 
 list() {
     "$top/scripts/list-entries.sh" "$1"
@@ -25,8 +26,8 @@ options() {
 stamp=$obj/.meson-options
 if [ ! -f "$obj/build.ninja" ] || ! options | cmp -s - "$stamp"; then
     rm -rf "$obj"
-    meson setup $(options) "$obj" "$src" > "$top/build/libvirt-configure.log" 2>&1 || {
-        tail -20 "$top/build/libvirt-configure.log" >&2
+    meson setup $(options) "$obj" "$src" > "$QGM_BUILD/libvirt-configure.log" 2>&1 || {
+        tail -20 "$QGM_BUILD/libvirt-configure.log" >&2
         echo "build-libvirt: meson setup failed, full log in" \
              "build/libvirt-configure.log" >&2
         exit 1

@@ -12,6 +12,7 @@
 #   lib/                      shared libraries except glibc's own
 #   share/qemu/               SeaBIOS and the x86 option ROMs
 #   kvm-tests.list, run-kvm-tests
+#   defaults.env              the time limits of config/harness.env
 #   gmem-probe                can this host's KVM hold guest RAM in a
 #                             guest_memfd? (QEMU's own answer)
 #   bench, libexec/gmem-bench, share/bench-guest.bin   the benchmark
@@ -119,6 +120,13 @@ done
 
 cp "$list" "$out/kvm-tests.list"
 provenance > "$out/SOURCE"
+# The time limits of config/harness.env, for the bundle's scripts: the
+# bundle is used without this repository.  The environment still wins.
+cat > "$out/defaults.env" <<EOS
+# Defaults of the bundle's scripts, from config/harness.env.
+QGM_TEST_TIMEOUT=\${QGM_TEST_TIMEOUT:-$QGM_TEST_TIMEOUT}
+QGM_DEMO_TIMEOUT=\${QGM_DEMO_TIMEOUT:-$QGM_DEMO_TIMEOUT}
+EOS
 cp "$top/scripts/bundle/qemu-system-x86_64" "$out/bin/"
 cp "$top/scripts/bundle/run-kvm-tests" "$top/scripts/bundle/gmem-probe" "$out/"
 chmod 755 "$out/bin/qemu-system-x86_64" "$out/run-kvm-tests" "$out/gmem-probe"
@@ -128,9 +136,7 @@ cp "$top/scripts/demo-guest.sh" "$out/demo-guest"
 "$top/scripts/make-demo-guest.py" \
     "$QGM_SRC/tests/qtest/guest-memfd/ram-pattern.h" \
     "$out/share/ram-pattern.bin"
-# The demo's time limit, from config/harness.env: the bundle is used
-# without this repository.
-echo "QGM_DEMO_TIMEOUT=$QGM_DEMO_TIMEOUT" >> "$out/share/ram-pattern.bin.env"
+
 chmod 755 "$out/demo-guest"
 
 # The benchmark: a static binary and its guest (make bench-tools).

@@ -16,7 +16,10 @@ ram_mib=128
 # The seed is ours to choose (any non-zero value).
 seed=0x5eed1e55
 . "$image.env"
-# From config/harness.env: exported by demo.sh, or in the bundle's .env.
+# From config/harness.env: exported by demo.sh, or the bundle's defaults.
+if [ -r "$(dirname "$0")/defaults.env" ]; then
+    . "$(dirname "$0")/defaults.env"
+fi
 timeout=${QGM_DEMO_TIMEOUT:?QGM_DEMO_TIMEOUT is not set}
 
 # Wait (bounded) until QEMU has mapped its RAM, show the mapping, go on.

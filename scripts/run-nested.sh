@@ -36,17 +36,13 @@
 # if it fails, the suite's result is 'not ok - LABEL: suites/NAME: ...'.
 #
 # The time limits, all here:
-# QGM_NESTED_TIMEOUT: seconds one L1 may run in all; a hung L1 is killed
-#                     and fails with the end of its console log.  Default
-#                     1800: on a busy 2-core host the linux-7.2 run took
-#                     710-1000 (about 480 for the bundle's tests, 230-420
-#                     for the linux-guest suite, whose every wait is
-#                     bounded); 1500 with --bench, 900 with --demo-linux.
-# QGM_TEST_TIMEOUT:   seconds each test binary may run inside L1 (default
-#                     240).
+# The time limits (one L1 in all, each test binary inside it) are those of
+# config/harness.env: QGM_NESTED_TIMEOUT, QGM_NESTED_BENCH_TIMEOUT,
+# QGM_NESTED_DEMO_TIMEOUT and QGM_TEST_TIMEOUT.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/config/harness.env"
 mode=tests
 case ${1:-} in
     --demo) mode=demo; shift ;;
@@ -54,14 +50,14 @@ case ${1:-} in
     --bench) mode=bench; shift ;;
 esac
 . "$top/config/l1-kernels.env"
-qemu=${QGM_OBJ:-$top/build/qemu}/qemu-system-x86_64
+qemu=$QGM_OBJ/qemu-system-x86_64
 case $mode in
-    bench) limit=${QGM_NESTED_TIMEOUT:-1500} ;;
-    demo-linux) limit=${QGM_NESTED_TIMEOUT:-900} ;;
-    *) limit=${QGM_NESTED_TIMEOUT:-1800} ;;
+    bench) limit=$QGM_NESTED_BENCH_TIMEOUT ;;
+    demo-linux) limit=$QGM_NESTED_DEMO_TIMEOUT ;;
+    *) limit=$QGM_NESTED_TIMEOUT ;;
 esac
-test_limit=${QGM_TEST_TIMEOUT:-240}
-results=$top/build/results
+test_limit=$QGM_TEST_TIMEOUT
+results=$QGM_RESULTS
 
 # L0's exit status: /init writes its verdict, an ASCII digit, to
 # isa-debug-exit, and QEMU exits with (value << 1) | 1.
@@ -92,7 +88,7 @@ prepare() {
 # boot LABEL: run L1 until it powers off or the time limit; sets status
 # (L0's exit status) and elapsed (seconds).
 boot() {
-    nested=$top/build/nested/$1
+    nested=$QGM_BUILD/nested/$1
     echo "run-nested: $1: booting L1 (at most ${limit}s)," \
          "console in build/nested/$1/console.log"
     start=$(now)
@@ -114,7 +110,7 @@ boot() {
 # collect LABEL: copy L1's TAP block into the label's TAP file as it is;
 # if L1 did not finish it, add that failure.
 collect() {
-    log=$top/build/nested/$1/console.log
+    log=$QGM_BUILD/nested/$1/console.log
     tap=$results/nested-$1.tap
     between @@QGM-TAP-BEGIN@@ @@QGM-TAP-END@@ "$log" > "$tap"
     if ! grep -q '^@@QGM-TAP-END@@' "$log"; then
@@ -124,7 +120,7 @@ collect() {
 
 # diagnose LABEL: say how the run went; status 0 if L1 said 'passed'.
 diagnose() {
-    log=$top/build/nested/$1/console.log
+    log=$QGM_BUILD/nested/$1/console.log
     boot_s=$(sed -n 's/^qgm-init: .*: KVM loaded at \([0-9.]*\) s.*/\1/p' "$log" | tr -d '\r')
     echo "run-nested: $1: $(tail -n 1 "$results/nested-$1.tap") (L1 up with KVM" \
          "at ${boot_s:-?}s, whole run ${elapsed}s), TAP in build/results/nested-$1.tap"
@@ -143,7 +139,7 @@ diagnose() {
 
 # show LABEL BEGIN END [CSV]: a demo's or the benchmark's output.
 show() {
-    log=$top/build/nested/$1/console.log
+    log=$QGM_BUILD/nested/$1/console.log
     between "$2" "$3" "$log"
     echo "(nested run: ${elapsed}s under TCG; console in $log)"
     if [ "$status" -ne $L1_PASSED ]; then
@@ -168,9 +164,9 @@ run_one() {
             show "$1" @@QGM-DEMO-BEGIN@@ @@QGM-DEMO-END@@
             ;;
         bench)
-            mkdir -p "$top/build/bench"
+            mkdir -p "$QGM_BENCH_BUILD"
             between @@QGM-BENCH-CSV-BEGIN@@ @@QGM-BENCH-CSV-END@@ \
-                "$top/build/nested/$1/console.log" > "$top/build/bench/nested-$1.csv"
+                "$QGM_BUILD/nested/$1/console.log" > "$QGM_BENCH_BUILD/nested-$1.csv"
             show "$1" @@QGM-BENCH-BEGIN@@ @@QGM-BENCH-END@@
             ;;
         tests)
@@ -190,7 +186,7 @@ fi
 missing=""
 if [ ! -x "$qemu" ]; then
     missing="$qemu not found: run 'make build'"
-elif [ ! -x "$top/build/bundle/qemu-guest-memfd-kvm-tests/run-kvm-tests" ]; then
+elif [ ! -x "$QGM_BUNDLE/run-kvm-tests" ]; then
     missing="no test bundle in build/bundle: run 'make bundle'"
 fi
 if [ -n "$missing" ]; then
@@ -209,7 +205,7 @@ for script in "$top"/scripts/nested/suites/*.prepare; do
     echo "run-nested: preparing suite $name"
     if ! "$script"; then
         prepare_failed="$prepare_failed $name"
-        rm -rf "$top/build/nested-payload/$name"
+        rm -rf "$QGM_BUILD/nested-payload/$name"
     fi
 done
 failed=""

@@ -8,8 +8,9 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-obj=${QGM_LIBVIRT_OBJ:-$top/build/libvirt}
-results=$top/build/results
+. "$top/config/harness.env"
+obj=$QGM_LIBVIRT_OBJ
+results=$QGM_RESULTS
 tap=$results/libvirt.tap
 
 mkdir -p "$results"

@@ -129,13 +129,13 @@ result $(( $? != 1 )) "fetch-libvirt: a wrong checksum stops the fetch"
 expect_text "fetch-libvirt: the message names the file and the pinned sum" \
     "$LIBVIRT_DEBIAN: sha256 " "$work/fetch.err"
 rm -f "$work/$LIBVIRT_DEBIAN" "$work/$LIBVIRT_ORIG"
-if [ -d "$top/build/libvirt-src/.git" ]; then
+if [ -d "$QGM_LIBVIRT_SRC/.git" ]; then
     mkdir -p "$work/lvpatches"
     cp "$top/patches/libvirt/series" "$top"/patches/libvirt/*.patch "$work/lvpatches/"
     broken=$(sed -n 5p "$work/lvpatches/series")
     awk '/^@@/ { hunk = 1 } hunk && !done && /^ / { $0 = " not in libvirt"; done = 1 } { print }' \
         "$top/patches/libvirt/$broken" > "$work/lvpatches/$broken"
-    git clone -q --shared "$top/build/libvirt-src" "$work/lvsrc" 2>/dev/null
+    git clone -q --shared "$QGM_LIBVIRT_SRC" "$work/lvsrc" 2>/dev/null
     QGM_LIBVIRT_SRC=$work/lvsrc QGM_PATCHES=$work/lvpatches \
         "$top/scripts/apply-series.sh" libvirt > /dev/null 2> "$work/apply.err"
     result $(( $? != 1 )) "apply-series libvirt: a patch that does not apply stops the build"
@@ -160,6 +160,7 @@ EOS
 chmod 755 "$fake/libexec/tests/fake-test"
 printf 'fake-test\nno-such-test\n' > "$fake/kvm-tests.list"
 printf 'qemu-guest-memfd test bundle\nseries: test\n' > "$fake/SOURCE"
+echo 'QGM_TEST_TIMEOUT=${QGM_TEST_TIMEOUT:-60}' > "$fake/defaults.env"
 "$fake/run-kvm-tests" --label linux-x > "$work/rkt.out" 2>&1
 result $(( $? != 1 )) "run-kvm-tests: exit status 1 when a test is missing"
 expect_text "run-kvm-tests --label: a test's result" \

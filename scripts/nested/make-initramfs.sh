@@ -18,16 +18,16 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/config/harness.env"
 BUSYBOX=/usr/bin/busybox
-BUNDLE_NAME=qemu-guest-memfd-kvm-tests
 
 if [ $# -ne 1 ]; then
     echo "usage: $0 LABEL" >&2
     exit 1
 fi
 label=$1
-nested=$top/build/nested/$label
-bundle=$top/build/bundle/$BUNDLE_NAME
+nested=$QGM_BUILD/nested/$label
+bundle=$QGM_BUNDLE
 root=$nested/initramfs
 image=$nested/initramfs.cpio.gz
 
@@ -37,7 +37,7 @@ if [ ! -f "$nested/modules/load-order" ]; then
     exit 1
 fi
 if [ ! -x "$bundle/run-kvm-tests" ]; then
-    echo "make-initramfs: no bundle in build/bundle/$BUNDLE_NAME: run 'make bundle'" >&2
+    echo "make-initramfs: no bundle in build/bundle/$QGM_BUNDLE_NAME: run 'make bundle'" >&2
     exit 1
 fi
 if ! "$BUSYBOX" --list >/dev/null 2>&1 || ldd "$BUSYBOX" >/dev/null 2>&1; then
@@ -46,7 +46,7 @@ if ! "$BUSYBOX" --list >/dev/null 2>&1 || ldd "$BUSYBOX" >/dev/null 2>&1; then
     exit 1
 fi
 
-payload=$top/build/nested-payload
+payload=$QGM_BUILD/nested-payload
 suites=$(find "$top/scripts/nested/suites" -maxdepth 1 -name '*.sh' -type f \
          -perm -u+x 2>/dev/null | LC_ALL=C sort)
 
@@ -88,6 +88,7 @@ chmod 755 "$root/init"
 echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
 echo "root:x:0:" > "$root/etc/group"
 echo "$label" > "$root/etc/qgm-label"
+echo "/opt/$QGM_BUNDLE_NAME" > "$root/etc/qgm-bundle"
 
 for ko in $(cat "$nested/modules/load-order"); do
     cp "$nested/modules/$ko" "$root/modules/"

@@ -37,7 +37,7 @@
 set -u
 
 label=${QGM_LABEL:-L1}
-qemu=${BUNDLE:-/opt/qemu-guest-memfd-kvm-tests}/bin/qemu-system-x86_64
+qemu=$BUNDLE/bin/qemu-system-x86_64
 payload=/opt/linux-guest
 work=/tmp/linux-guest
 # Sizes (MiB) and time limits (seconds) of the tests.
