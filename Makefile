@@ -25,11 +25,11 @@ setup:
 # Every pin is checked before anything is downloaded; what is already in the
 # download cache is used without asking the archive.
 fetch: setup
-	$(SCRIPTS)/fetch-upstream.sh --check
-	$(SCRIPTS)/fetch-libvirt.sh --check
+	$(SCRIPTS)/fetch-source.sh --check qemu
+	$(SCRIPTS)/fetch-source.sh --check libvirt
 	$(SCRIPTS)/fetch-l1-kernel.sh --check
-	$(SCRIPTS)/fetch-upstream.sh > /dev/null
-	$(SCRIPTS)/fetch-libvirt.sh > /dev/null
+	$(SCRIPTS)/fetch-source.sh qemu
+	$(SCRIPTS)/fetch-source.sh libvirt
 	$(SCRIPTS)/fetch-l1-kernel.sh
 
 apply: fetch

@@ -70,13 +70,13 @@ expect_text "meson-testlog-to-tap: subtests kept" "ok - qtest-x86_64/a-test: /y 
 expect_text "meson-testlog-to-tap: a crash without results fails" \
     "not ok - qtest-x86_64/b-test: meson says FAIL" "$work/log.tap"
 
-# fetch-upstream.sh refuses a download whose checksum is wrong.
+# fetch-source.sh refuses a download whose checksum is wrong.
 . "$top/config/upstream.env"
 echo "not the real file" > "$work/$UPSTREAM_DSC"
 echo "not the real file" > "$work/$UPSTREAM_ORIG"
-QGM_CACHE=$work "$top/scripts/fetch-upstream.sh" > /dev/null 2> "$work/fetch.err"
-result $(( $? != 1 )) "fetch-upstream: a wrong checksum stops the fetch"
-expect_text "fetch-upstream: the message names the file and the pinned sum" \
+QGM_CACHE=$work "$top/scripts/fetch-source.sh" qemu > /dev/null 2> "$work/fetch.err"
+result $(( $? != 1 )) "fetch-source qemu: a wrong checksum stops the fetch"
+expect_text "fetch-source qemu: the message names the file and the pinned sum" \
     "$UPSTREAM_DSC: sha256 " "$work/fetch.err"
 rm -f "$work/$UPSTREAM_DSC" "$work/$UPSTREAM_ORIG"
 
@@ -119,14 +119,14 @@ result $(( $? != 1 )) "apply-series: a patch that does not apply stops the build
 expect_text "apply-series: the message names the patch" \
     "apply-series: patch $broken does not apply on $UPSTREAM_TAG" "$work/apply.err"
 
-# The same for the libvirt series: fetch-libvirt.sh checks its pins, and
+# The same for the libvirt series: fetch-source.sh checks its pins, and
 # apply-series.sh libvirt stops on a patch that does not apply.
 . "$top/config/libvirt.env"
 echo "not the real file" > "$work/$LIBVIRT_DEBIAN"
 echo "not the real file" > "$work/$LIBVIRT_ORIG"
-QGM_CACHE=$work "$top/scripts/fetch-libvirt.sh" > /dev/null 2> "$work/fetch.err"
-result $(( $? != 1 )) "fetch-libvirt: a wrong checksum stops the fetch"
-expect_text "fetch-libvirt: the message names the file and the pinned sum" \
+QGM_CACHE=$work "$top/scripts/fetch-source.sh" libvirt > /dev/null 2> "$work/fetch.err"
+result $(( $? != 1 )) "fetch-source libvirt: a wrong checksum stops the fetch"
+expect_text "fetch-source libvirt: the message names the file and the pinned sum" \
     "$LIBVIRT_DEBIAN: sha256 " "$work/fetch.err"
 rm -f "$work/$LIBVIRT_DEBIAN" "$work/$LIBVIRT_ORIG"
 if [ -d "$QGM_LIBVIRT_SRC/.git" ]; then
