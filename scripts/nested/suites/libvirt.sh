@@ -21,12 +21,16 @@ export LD_LIBRARY_PATH=$lv/lib:$BUNDLE/lib
 emulator=$BUNDLE/bin/qemu-system-x86_64
 loader=$BUNDLE/share/ram-pattern.bin
 run_dir=$lv/var/run/libvirt
-# The test guest's mailbox (ram-pattern.S): the seed the host gives it
-# (gmem.xml), the end of RAM (128 MiB), its status (1: every page checked
-# out) and the number of pages it checked (1 MiB to the end of RAM).
-mailbox=0x6000
+# The test guest's mailbox (MB_SEED, MB_RAM_END, MB_STATUS, STATUS_OK from
+# ram-pattern.S, in the bundle's ram-pattern.bin.env): the seed the host
+# gives it (ours to choose, any non-zero value), the end of RAM (the 128 MiB
+# of gmem.xml), its status and the number of pages it checked (1 MiB to
+# the end of RAM).
+. "$BUNDLE/share/ram-pattern.bin.env"
+mailbox=$MB_SEED
 seed=0x5eed1e55
 ram_end=0x08000000
+ok_status=$(printf '0x%08x' "$STATUS_OK")
 pages=0x00007f00
 
 result() {
@@ -49,6 +53,8 @@ virsh() {
 # The domain XMLs of the payload, with this guest's paths filled in.
 domain_xml() {
     sed -e "s|@EMULATOR@|$emulator|" -e "s|@LOADER@|$loader|" \
+        -e "s|@MB_SEED@|$MB_SEED|" -e "s|@MB_RAM_END@|$MB_RAM_END|" \
+        -e "s|@SEED@|$seed|" -e "s|@RAM_END@|$((ram_end))|" \
         "$lv/domains/$1.xml" > "/tmp/$1.xml"
     echo "/tmp/$1.xml"
 }
@@ -81,7 +87,7 @@ wait_verdict() {
         sleep 0.5
     done
     echo "# guest mailbox at $mailbox: $words"
-    [ "$words" = "$seed $ram_end 0x00000001 $pages" ]
+    [ "$words" = "$seed $ram_end $ok_status $pages" ]
 }
 
 # The pattern word the guest wrote at ADDR: ADDR ^ seed.
