@@ -26,8 +26,8 @@ for p in "$tmp"/*.patch; do
 done
 (cd "$tmp" && ls [0-9]*.patch | grep -v '^0000-') > "$patches/series"
 
-subject=$(head -n 1 "$patches/qemu/cover-letter.txt")
-tail -n +3 "$patches/qemu/cover-letter.txt" > "$tmp/blurb"
+subject=$(head -n 1 "$patches/cover-letter.txt")
+tail -n +3 "$patches/cover-letter.txt" > "$tmp/blurb"
 awk -v subject="$subject" -v blurb="$tmp/blurb" '
     /\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subject) }
     /^\*\*\* BLURB HERE \*\*\*$/ {
