@@ -38,11 +38,11 @@
 # The time limits, all here:
 # QGM_NESTED_TIMEOUT: seconds one L1 may run in all; a hung L1 is killed
 #                     and fails with the end of its console log.  Default
-#                     1800: the linux-7.2 run took 620-1000 on a 2-core
+#                     1800: the linux-7.2 run took 620-715 on a 2-core
 #                     host loaded by other builds (the bundle's tests 140
-#                     idle, 220-480 loaded; the linux-guest suite 230-420,
-#                     its every wait bounded); 1500 with --bench, 900 with
-#                     --demo-linux.
+#                     idle, 220-480 loaded; the linux-guest suite 230-390,
+#                     its every wait bounded), so twice that is left for a
+#                     busier host; 1500 with --bench, 900 with --demo-linux.
 # QGM_TEST_TIMEOUT:   seconds each test binary may run inside L1 (default
 #                     240).
 set -eu
