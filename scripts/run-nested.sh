@@ -35,7 +35,6 @@
 # scripts/nested/suites/NAME.prepare, if there is one, makes that payload;
 # if it fails, the suite's result is 'not ok - LABEL: suites/NAME: ...'.
 #
-# The time limits, all here:
 # The time limits (one L1 in all, each test binary inside it) are those of
 # config/harness.env: QGM_NESTED_TIMEOUT, QGM_NESTED_BENCH_TIMEOUT,
 # QGM_NESTED_DEMO_TIMEOUT and QGM_TEST_TIMEOUT.
