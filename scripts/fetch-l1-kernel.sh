@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Usage: fetch-l1-kernel.sh [--check] [LABEL...]
+# Usage: fetch-l1-kernel.sh [--check|--debs] [LABEL...]
 #                          (labels of config/l1-kernels.env; default: all)
 #
 # Download the pinned .debs of one L1 kernel into the cache (outside the
@@ -15,7 +15,9 @@
 # Nothing is done when build/nested/LABEL already holds these files for the
 # same .debs.  Files already in the cache are used without asking the
 # archive.  --check: only check that every pin of the LABELs can be had
-# (scripts/pin-check.sh), before anything is downloaded.
+# (scripts/pin-check.sh), before anything is downloaded.  --debs: fetch
+# and verify, then print the paths of the LABELs' .debs in the cache (for
+# scripts that take more from them, such as the Linux L2 guest's modules).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,10 +27,9 @@ cache=$QGM_CACHE
 PATH=$PATH:/usr/sbin:/sbin
 
 mode=
-if [ "${1:-}" = --check ]; then
-    mode=--check
-    shift
-fi
+case ${1:-} in
+    --check|--debs) mode=$1; shift ;;
+esac
 if [ $# -eq 0 ]; then
     # shellcheck disable=SC2086
     set -- $L1_KERNELS
@@ -165,6 +166,12 @@ if [ "$mode" = --check ]; then
     exit
 fi
 fetch_and_verify
+if [ "$mode" = --debs ]; then
+    debs_of_label | while read -r _ pkg version _; do
+        echo "$cache/$(deb_file "$pkg" "$version")"
+    done
+    exit 0
+fi
 if [ -f "$stamp" ] && debs_of_label | cmp -s - "$stamp"; then
     echo "fetch-l1-kernel: build/nested/$label is up to date ($release)"
     exit 0
