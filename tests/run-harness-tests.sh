@@ -77,7 +77,7 @@ echo "not the real file" > "$work/$UPSTREAM_ORIG"
 QGM_CACHE=$work "$top/scripts/fetch-source.sh" qemu > /dev/null 2> "$work/fetch.err"
 result $(( $? != 1 )) "fetch-source qemu: a wrong checksum stops the fetch"
 expect_text "fetch-source qemu: the message names the file and the pinned sum" \
-    "$UPSTREAM_DSC: sha256 " "$work/fetch.err"
+    "fetch-source: $UPSTREAM_DSC: sha256 " "$work/fetch.err"
 rm -f "$work/$UPSTREAM_DSC" "$work/$UPSTREAM_ORIG"
 
 # A pin that the archive no longer offers stops the fetch before any
@@ -127,7 +127,7 @@ echo "not the real file" > "$work/$LIBVIRT_ORIG"
 QGM_CACHE=$work "$top/scripts/fetch-source.sh" libvirt > /dev/null 2> "$work/fetch.err"
 result $(( $? != 1 )) "fetch-source libvirt: a wrong checksum stops the fetch"
 expect_text "fetch-source libvirt: the message names the file and the pinned sum" \
-    "$LIBVIRT_DEBIAN: sha256 " "$work/fetch.err"
+    "fetch-source: $LIBVIRT_ORIG: sha256 " "$work/fetch.err"
 rm -f "$work/$LIBVIRT_DEBIAN" "$work/$LIBVIRT_ORIG"
 if [ -d "$QGM_LIBVIRT_SRC/.git" ]; then
     mkdir -p "$work/lvpatches"
