@@ -148,13 +148,19 @@ show() {
     fi
 }
 
+# The label's TAP file belongs to the tests: a demo or the benchmark leaves
+# an earlier check's results alone.
 run_one() {
     # Called as 'run_one || ...', so set -e does not apply in here.
-    mkdir -p "$results" || return 1
-    rm -f "$results/nested-$1.tap"
+    if [ $mode = tests ]; then
+        mkdir -p "$results" || return 1
+        rm -f "$results/nested-$1.tap"
+    fi
     if ! prepare "$1"; then
-        echo "not ok - $1: could not prepare the L1 kernel and initramfs" \
-            > "$results/nested-$1.tap"
+        echo "run-nested: $1: could not prepare the L1 kernel and initramfs" >&2
+        [ $mode = tests ] &&
+            echo "not ok - $1: could not prepare the L1 kernel and initramfs" \
+                > "$results/nested-$1.tap"
         return 1
     fi
     boot "$1"
@@ -207,9 +213,30 @@ for script in "$top"/scripts/nested/suites/*.prepare; do
         rm -rf "$QGM_BUILD/nested-payload/$name"
     fi
 done
+# One run at a time per label: L1's kernel, initramfs and console log live
+# in build/nested/LABEL.  Another run of the same label (a demo during a
+# check, say) is waited for, at most as long as it may take.
+lock() {
+    exec 9> "$QGM_BUILD/nested/$1.lock"
+    flock -n 9 && return 0
+    echo "run-nested: $1: another run-nested is using build/nested/$1;" \
+         "waiting for it (at most ${QGM_NESTED_TIMEOUT}s)"
+    flock -w "$QGM_NESTED_TIMEOUT" 9
+}
+
 failed=""
+mkdir -p "$QGM_BUILD/nested"
 for label in "$@"; do
+    if ! lock "$label"; then
+        echo "run-nested: $label: build/nested/$label stayed busy" >&2
+        [ $mode = tests ] && mkdir -p "$results" &&
+            echo "not ok - $label: another run-nested kept build/nested/$label busy" \
+                > "$results/nested-$label.tap"
+        failed="$failed $label"
+        continue
+    fi
     run_one "$label" || failed="$failed $label"
+    exec 9>&-
     [ $mode = tests ] || continue
     for name in $prepare_failed; do
         echo "not ok - $label: suites/$name: could not prepare its payload" \
