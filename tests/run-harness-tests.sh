@@ -7,8 +7,9 @@
 # which does not apply stops the build and is named (QEMU and libvirt),
 # that the demo goes on in the nested guest when this host's KVM cannot run
 # guest-memfd=on, that the benchmark refuses bad input and (where QEMU can
-# run guest-memfd=on) yields every figure, and that run-kvm-tests labels
-# its results.  TAP into
+# run guest-memfd=on) yields every figure, that run-kvm-tests labels
+# its results, and that a second nested run in one tree waits for the
+# first.  TAP into
 # build/results/harness.tap.
 set -u
 
@@ -214,5 +215,27 @@ expect_text "demo: shows QEMU's refusal" \
     "$work/demo.out"
 expect_text "demo: the nested guest's verdict" \
     "RAM that lives in a KVM guest_memfd: OK" "$work/demo.out"
+
+# run-nested: one run at a time in a tree (the L1 files and the suites'
+# payloads are shared); a second run says so and waits for the first.  In
+# a tree with a stand-in L0 and bundle, while the test holds the lock.
+fake=$work/nested-tree
+mkdir -p "$fake/qemu" "$fake/bundle/$QGM_BUNDLE_NAME" "$fake/nested"
+for f in "$fake/qemu/qemu-system-x86_64" \
+         "$fake/bundle/$QGM_BUNDLE_NAME/run-kvm-tests"; do
+    printf '#!/bin/sh\nexit 0\n' > "$f"
+    chmod +x "$f"
+done
+flock "$fake/nested/.lock" sleep 4 &
+sleep 1
+QGM_BUILD=$fake QGM_RESULTS=$work/nested-results \
+    timeout 2 "$top/scripts/run-nested.sh" linux-x > "$work/lock.out" 2>&1
+rc=$?
+grep -q "preparing suite" "$work/lock.out"
+result $(( rc != 124 || $? == 0 )) \
+    "run-nested: a second run in one tree waits, preparing nothing"
+expect_text "run-nested: the second run says why it waits" \
+    "another run-nested is using build/nested; waiting for it" "$work/lock.out"
+wait
 
 python3 "$top/scripts/count-results.py" "$out" | tail -n 1
