@@ -4,11 +4,13 @@
 # Run libvirt's own test programs of config/libvirt-tests.list (those whose
 # data the libvirt series touches) through meson test, one TAP line each
 # into build/results/libvirt.tap, with the number of cases each ran as a
-# comment.  Then check that the series' own cases were among them.
+# comment.  Then check that the series' own cases were among them, and that
+# the series' capability data is our QEMU's (its QMP schema).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/config/harness.env"
+. "$top/config/libvirt.env"
 obj=$QGM_LIBVIRT_OBJ
 results=$QGM_RESULTS
 tap=$results/libvirt.tap
@@ -37,4 +39,6 @@ if [ "$cases" -ge 40 ]; then
 else
     echo "not ok - libvirt: qemuxmlconftest ran $cases guestMemfd steps, expected 40 or more (is the series applied?)" >> "$tap"
 fi
+"$top/scripts/libvirt-caps-schema.py" "$QGM_LIBVIRT_SRC/$LIBVIRT_CAPS_REPLIES" \
+    "$QGM_OBJ/qemu-system-x86_64" >> "$tap" || true
 cat "$tap"
