@@ -15,7 +15,7 @@ BENCH := $(call harness-path,QGM_BENCH_BUILD)
 .PHONY: all setup fetch apply build demo demo-linux check check-series check-qtests \
         check-harness check-nested bundle bench bench-tools export \
         check-bisect clean distclean apply-libvirt \
-        build-libvirt check-libvirt export-libvirt
+        build-libvirt check-libvirt export-libvirt libvirt-caps
 
 all: build build-libvirt demo
 
@@ -50,6 +50,11 @@ apply-libvirt: fetch
 
 build-libvirt: apply-libvirt
 	$(SCRIPTS)/build-libvirt.sh
+
+# libvirt's capability probe of our QEMU on KVM in the nested L1 guest: the
+# data of the libvirt series' tests (see README, With libvirt).
+libvirt-caps: bundle build-libvirt
+	$(SCRIPTS)/run-nested.sh --libvirt-caps
 
 # A Linux guest on guest_memfd, inside the nested L1 guest (a few minutes).
 demo-linux: bundle

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Usage: run-nested.sh [--demo|--demo-linux|--bench] [LABEL...]
+# Usage: run-nested.sh [--demo|--demo-linux|--bench|--libvirt-caps] [LABEL...]
 #                      (default: every kernel of config/l1-kernels.env)
 #
 # --demo:       run the newcomer's demo guest in L1 instead of the tests,
@@ -12,6 +12,10 @@
 # --bench:      run the benchmark in L1 instead of the tests (ratios only:
 #               L1 runs under TCG); print its table and write its samples
 #               to build/bench/nested-LABEL.csv.
+# --libvirt-caps: run libvirt's tests/qemucapsprobe against our QEMU on KVM
+#               in L1 (default LABEL: L2_KERNEL, a kernel with guest_memfd)
+#               and write its replies to build/nested/LABEL/qemucapsprobe.replies:
+#               the capability data of the libvirt series (make libvirt-caps).
 #
 # Run the KVM test bundle with real KVM on a host without KVM: our
 # qemu-system-x86_64 with TCG (L0) emulates an AMD EPYC with SVM and nested
@@ -47,12 +51,13 @@ case ${1:-} in
     --demo) mode=demo; shift ;;
     --demo-linux) mode=demo-linux; shift ;;
     --bench) mode=bench; shift ;;
+    --libvirt-caps) mode=libvirt-caps; shift ;;
 esac
 . "$top/config/l1-kernels.env"
 qemu=$QGM_OBJ/qemu-system-x86_64
 case $mode in
     bench) limit=$QGM_NESTED_BENCH_TIMEOUT ;;
-    demo-linux) limit=$QGM_NESTED_DEMO_TIMEOUT ;;
+    demo-linux|libvirt-caps) limit=$QGM_NESTED_DEMO_TIMEOUT ;;
     *) limit=$QGM_NESTED_TIMEOUT ;;
 esac
 test_limit=$QGM_TEST_TIMEOUT
@@ -136,6 +141,21 @@ diagnose() {
     return 1
 }
 
+# caps LABEL: qemucapsprobe's replies out of the console log.
+caps() {
+    log=$QGM_BUILD/nested/$1/console.log
+    out=$QGM_BUILD/nested/$1/qemucapsprobe.replies
+    between @@QGM-CAPS-BEGIN@@ @@QGM-CAPS-END@@ "$log" > "$out"
+    grep '^# qemucapsprobe: ' "$log" | tr -d '\r' >&2
+    if [ "$status" -ne $L1_PASSED ] || [ ! -s "$out" ]; then
+        echo "run-nested: $1: qemucapsprobe failed in L1 (L0 exit status" \
+             "$status); console in $log" >&2
+        tail -n 30 "$log" | sed 's/^/  | /' >&2
+        return 1
+    fi
+    echo "run-nested: $1: $(wc -l < "$out") lines of qemucapsprobe replies in $out"
+}
+
 # show LABEL BEGIN END [CSV]: a demo's or the benchmark's output.
 show() {
     log=$QGM_BUILD/nested/$1/console.log
@@ -174,6 +194,9 @@ run_one() {
                 "$QGM_BUILD/nested/$1/console.log" > "$QGM_BENCH_BUILD/nested-$1.csv"
             show "$1" @@QGM-BENCH-BEGIN@@ @@QGM-BENCH-END@@
             ;;
+        libvirt-caps)
+            caps "$1"
+            ;;
         tests)
             collect "$1"
             diagnose "$1"
@@ -181,7 +204,7 @@ run_one() {
     esac
 }
 
-if [ $# -eq 0 ] && [ $mode = demo-linux ]; then
+if [ $# -eq 0 ] && { [ $mode = demo-linux ] || [ $mode = libvirt-caps ]; }; then
     set -- "$L2_KERNEL"
 elif [ $# -eq 0 ]; then
     set -- $L1_KERNELS

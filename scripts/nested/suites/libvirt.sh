@@ -33,6 +33,15 @@ ram_end=0x08000000
 ok_status=$(printf '0x%08x' "$STATUS_OK")
 pages=0x00007f00
 
+# --caps: only libvirt's capability probe of our QEMU on this KVM (the
+# replies of tests/qemucapabilitiesdata, to stdout; make libvirt-caps).
+if [ "${1:-}" = --caps ]; then
+    builddir=$(cat "$lv/tests/builddir")
+    mkdir -p "$(dirname "$builddir")"
+    ln -sfn "$lv/tests" "$builddir"
+    exec "$lv/libexec/qemucapsprobe" "$emulator"
+fi
+
 result() {
     if [ "$1" -eq 0 ]; then
         echo "ok - libvirt: $2"
