@@ -83,6 +83,11 @@ between() {
     sed -n "/^$1/,/^$2/p" "$3" | tr -d '\r' | grep -v -e "^$1" -e "^$2"
 }
 
+# The end of L1's console log LOG, on stderr: why a run failed.
+console_tail() {
+    tail -n 30 "$1" | sed 's/^/  | /' >&2
+}
+
 # prepare LABEL: the L1 kernel and its initramfs.
 prepare() {
     "$top/scripts/fetch-l1-kernel.sh" "$1" &&
@@ -137,7 +142,7 @@ diagnose() {
         *) echo "run-nested: $1: L0 exit status $status, expected $L1_PASSED" \
                 "(isa-debug-exit from /init): L1 ended before its verdict" >&2 ;;
     esac
-    tail -n 30 "$log" | sed 's/^/  | /' >&2
+    console_tail "$log"
     return 1
 }
 
@@ -150,7 +155,7 @@ caps() {
     if [ "$status" -ne $L1_PASSED ] || [ ! -s "$out" ]; then
         echo "run-nested: $1: qemucapsprobe failed in L1 (L0 exit status" \
              "$status); console in $log" >&2
-        tail -n 30 "$log" | sed 's/^/  | /' >&2
+        console_tail "$log"
         return 1
     fi
     echo "run-nested: $1: $(wc -l < "$out") lines of qemucapsprobe replies in $out"
@@ -163,7 +168,7 @@ show() {
     echo "(nested run: ${elapsed}s under TCG; console in $log)"
     if [ "$status" -ne $L1_PASSED ]; then
         echo "run-nested: $1: L0 exit status $status, expected $L1_PASSED" >&2
-        tail -n 30 "$log" | sed 's/^/  | /' >&2
+        console_tail "$log"
         return 1
     fi
 }
