@@ -13,6 +13,7 @@ RESULTS := $(call harness-path,QGM_RESULTS)
 BENCH := $(call harness-path,QGM_BENCH_BUILD)
 
 .PHONY: all setup fetch apply build demo demo-linux check check-series check-qtests \
+        check-interface \
         check-harness check-nested bundle bench bench-tools export \
         check-bisect clean distclean apply-libvirt \
         build-libvirt check-libvirt export-libvirt libvirt-caps
@@ -67,6 +68,7 @@ check: build build-libvirt bench-tools
 	rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	$(STEP) series $(SCRIPTS)/check-series.sh
 	$(STEP) qtests $(SCRIPTS)/run-qtests.sh
+	$(STEP) interface $(SCRIPTS)/check-interface.sh
 	$(STEP) libvirt $(SCRIPTS)/test-libvirt.sh
 	$(STEP) harness tests/run-harness-tests.sh
 	$(STEP) bundle $(SCRIPTS)/bundle.sh
@@ -80,6 +82,11 @@ check-series: apply
 check-qtests: build
 	mkdir -p $(RESULTS)
 	$(SCRIPTS)/run-qtests.sh
+
+# Our QEMU's interface against upstream's (config/upstream-interface.json).
+check-interface: build
+	mkdir -p $(RESULTS)
+	$(SCRIPTS)/check-interface.sh
 
 check-harness: build bench-tools
 	mkdir -p $(RESULTS)
