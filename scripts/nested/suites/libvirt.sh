@@ -195,8 +195,8 @@ pid=$(qemu_pid)
 echo "# QEMU pid $pid"
 
 tr '\0' ' ' < "/proc/$pid/cmdline" | grep -o -- '-object [^ ]*memory-backend-memfd[^ ]*' | sed 's/^/# /'
-tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q '"qom-type":"memory-backend-memfd","id":"pc.ram","guest-memfd":true,"share":true'
-result $? "QEMU's command line has pc.ram with \"guest-memfd\":true"
+tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q '"qom-type":"memory-backend-memfd","id":"pc.ram","guest-memfd":"on","share":true'
+result $? "QEMU's command line has pc.ram with \"guest-memfd\":\"on\""
 
 grep kvm-gmem "/proc/$pid/maps" | sed 's/^/# maps: /'
 grep -q '\[kvm-gmem\]' "/proc/$pid/maps"
