@@ -208,7 +208,7 @@ check_samples
 result $? "the host reads the guest's pattern through the monitor"
 
 virsh migrate --live --postcopy gmem qemu:///system
-[ $? -ne 0 ] && expect_error "error: Operation not supported: post-copy migration is not supported for a domain with guestMemfd='yes' memory backing: migrate without post-copy"
+[ $? -ne 0 ] && expect_error "error: argument unsupported: post-copy migration is not supported for a domain with guestMemfd='yes' memory backing: migrate without post-copy"
 result $? "virsh migrate --postcopy is refused before QEMU is asked"
 
 rm -f /tmp/gmem.save
