@@ -3,8 +3,8 @@
 #
 # Configure build/src once into build/qemu with the flags from
 # config/configure-flags, then build qemu-system-x86_64 and the qtests of
-# config/qtests.list and config/kvm-tests.list incrementally.  ccache is
-# used when meson finds it.
+# config/qtests.list and config/kvm-tests.list incrementally, with ccache
+# where it is installed.
 # Usage: build.sh [TARGET...]   (default: QEMU and the qtests)
 set -eu
 
@@ -17,7 +17,19 @@ list() {
     "$top/scripts/list-entries.sh" "$1"
 }
 
+# The C compiler, through ccache where there is one: configure names it in
+# a meson cross file, where meson adds no ccache by itself.
+compiler() {
+    if command -v ccache >/dev/null; then
+        echo "--cc=ccache cc"
+    else
+        echo "--cc=cc"
+    fi
+}
+
+# One flag a line (a flag may hold a space).
 configure_flags() {
+    compiler
     list "$top/config/configure-flags"
 }
 
@@ -48,7 +60,8 @@ flags_stamp=$obj/.configure-flags
 if [ ! -f "$obj/build.ninja" ] || ! configure_flags | cmp -s - "$flags_stamp"; then
     rm -rf "$obj"
     mkdir -p "$obj"
-    (cd "$obj" && "$src/configure" $(configure_flags)) > "$QGM_BUILD/configure.log" 2>&1 || {
+    (cd "$obj" && IFS='
+' && "$src/configure" $(configure_flags)) > "$QGM_BUILD/configure.log" 2>&1 || {
         tail -20 "$QGM_BUILD/configure.log" >&2
         echo "build: configure failed, full log in build/configure.log" >&2
         exit 1
