@@ -13,7 +13,7 @@ RESULTS := $(call harness-path,QGM_RESULTS)
 BENCH := $(call harness-path,QGM_BENCH_BUILD)
 
 .PHONY: all setup fetch apply build demo demo-linux check check-series check-qtests \
-        check-interface \
+        check-interface setup-cross build-nokvm check-nokvm check-cross \
         check-harness check-nested bundle bench bench-tools export \
         check-bisect clean distclean apply-libvirt \
         build-libvirt check-libvirt export-libvirt libvirt-caps
@@ -39,6 +39,14 @@ apply: fetch
 build: apply
 	$(SCRIPTS)/build.sh
 
+# QEMU without KVM (TCG only, the KVM stub), in build/qemu-nokvm.
+build-nokvm: apply
+	$(SCRIPTS)/build.sh --nokvm
+
+# The cross compilers and multiarch libraries of config/cross-builds.
+setup-cross:
+	$(SCRIPTS)/setup-host.sh --cross
+
 # Where this host's KVM cannot run the demo, it runs in the nested guest,
 # from the test bundle: hence bench-tools.
 demo: build bench-tools
@@ -63,12 +71,16 @@ demo-linux: bundle
 
 # Every check writes TAP lines into $(RESULTS); the last step counts them all
 # and prints the closing line.  The steps go on after a failure, so that one
-# run reports everything.
-check: build build-libvirt bench-tools
+# run reports everything: the no-KVM and cross builds are steps, so that
+# code that compiles only with KVM fails there, not the whole check.
+check: build build-libvirt bench-tools setup-cross
 	rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	$(STEP) series $(SCRIPTS)/check-series.sh
 	$(STEP) qtests $(SCRIPTS)/run-qtests.sh
+	$(STEP) build-nokvm $(SCRIPTS)/build.sh --nokvm
+	$(STEP) nokvm $(SCRIPTS)/check-nokvm.sh
 	$(STEP) interface $(SCRIPTS)/check-interface.sh
+	$(STEP) cross $(SCRIPTS)/check-cross.sh
 	$(STEP) libvirt $(SCRIPTS)/test-libvirt.sh
 	$(STEP) harness tests/run-harness-tests.sh
 	$(STEP) bundle $(SCRIPTS)/bundle.sh
@@ -87,6 +99,16 @@ check-qtests: build
 check-interface: build
 	mkdir -p $(RESULTS)
 	$(SCRIPTS)/check-interface.sh
+
+# The series' tests (config/kvm-tests.list) on QEMU without KVM.
+check-nokvm: build-nokvm
+	mkdir -p $(RESULTS)
+	$(SCRIPTS)/check-nokvm.sh
+
+# The cross builds of config/cross-builds: they compile, nothing runs.
+check-cross: setup-cross apply
+	mkdir -p $(RESULTS)
+	$(SCRIPTS)/check-cross.sh
 
 check-harness: build bench-tools
 	mkdir -p $(RESULTS)

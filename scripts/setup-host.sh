@@ -1,10 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Usage: setup-host.sh [--bench]
+# Usage: setup-host.sh [--bench | --cross]
 #
 # Install what the build and the tests need, from Debian only.  Idempotent.
 # --bench: also what 'make bench' needs to draw its chart.
+# --cross: also what the cross builds of config/cross-builds need: each
+# TRIPLET's gcc-TRIPLET and, with ARCH added to dpkg's architectures, the
+# packages of config/cross-packages as PACKAGE:ARCH, all from Debian 12.
+# Multiarch libraries must have the very version of their amd64 twins, so
+# this refuses (before installing anything) an install that would upgrade
+# libc6.
 #
 # apt sources are derived from the URIs already configured in
 # /etc/apt/sources.list.d/debian.sources, so no mirror name is written here.
@@ -15,7 +21,8 @@
 # L1 of the nested suite, config/l1-kernels.env) and for the libvirt source
 # package (config/libvirt.env).  Both are pinned to -1 so
 # apt can never install or upgrade to them (that would replace libc and break
-# the machine).
+# the machine).  They and bookworm-backports are for amd64 only, so that
+# the architectures of --cross do not fetch their indexes.
 set -eu
 
 SOURCES=/etc/apt/sources.list.d/qemu-guest-memfd.sources
@@ -32,10 +39,24 @@ PACKAGES="
 "
 BACKPORTS_PACKAGES="meson/bookworm-backports python3-pycotap/bookworm-backports"
 BENCH_PACKAGES="python3-matplotlib"
+top=$(cd "$(dirname "$0")/.." && pwd)
 
-if [ "${1:-}" = --bench ]; then
-    PACKAGES="$PACKAGES $BENCH_PACKAGES"
-fi
+list() {
+    "$top/scripts/list-entries.sh" "$1"
+}
+
+# gcc-TRIPLET for each cross build, and config/cross-packages for its ARCH.
+cross_packages() {
+    list "$top/config/cross-builds" | while read -r arch triplet _; do
+        echo "gcc-$triplet"
+        list "$top/config/cross-packages" | sed "s/\$/:$arch/"
+    done
+}
+
+case ${1:-} in
+--bench) PACKAGES="$PACKAGES $BENCH_PACKAGES" ;;
+--cross) PACKAGES="$PACKAGES $(cross_packages | tr '\n' ' ')" ;;
+esac
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "setup-host: needs root to install packages; run: sudo $0" >&2
@@ -58,18 +79,21 @@ Types: deb
 URIs: $uri
 Suites: bookworm-backports
 Components: main
+Architectures: amd64
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb deb-src
 URIs: $uri
 Suites: sid
 Components: main
+Architectures: amd64
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb deb-src
 URIs: $uri
 Suites: trixie
 Components: main
+Architectures: amd64
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOS
     cat > "$PINS.new" <<EOS
@@ -99,11 +123,32 @@ meson_is_new_enough() {
     dpkg --compare-versions "$v" ge 1.5
 }
 
+# The foreign architectures of the cross builds, before apt-get update.
+add_cross_architectures() {
+    for arch in $(list "$top/config/cross-builds" | awk '{ print $1 }'); do
+        dpkg --print-foreign-architectures | grep -qx "$arch" ||
+            dpkg --add-architecture "$arch"
+    done
+}
+
+install() {
+    # Simulated first: an install that would upgrade libc6 stops here.
+    upgrades=$(apt-get install -s --no-install-recommends "$@" |
+               grep -E '^Inst (libc6|libc-bin|libc6-dev|libc-dev-bin)(:amd64)? \[' || true)
+    if [ -n "$upgrades" ]; then
+        echo "setup-host: installing $* would upgrade libc:" >&2
+        echo "$upgrades" >&2
+        exit 1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends "$@"
+}
+
 write_sources
+[ "${1:-}" != --cross ] || add_cross_architectures
 apt-get update -qq
 if [ -n "$(missing_packages)" ] || ! meson_is_new_enough; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends $PACKAGES $BACKPORTS_PACKAGES
+    install $PACKAGES $BACKPORTS_PACKAGES
 fi
 meson_is_new_enough || {
     echo "setup-host: meson >= 1.5 is needed, found $(meson --version)" >&2
