@@ -15,7 +15,7 @@ BENCH := $(call harness-path,QGM_BENCH_BUILD)
 .PHONY: all setup fetch apply build demo demo-linux check check-series check-qtests \
         check-interface setup-cross build-nokvm check-nokvm check-cross \
         check-harness check-nested bundle bench bench-tools export \
-        check-bisect clean distclean apply-libvirt \
+        check-bisect clean distclean apply-libvirt nested-suite \
         build-libvirt check-libvirt export-libvirt libvirt-caps
 
 all: build build-libvirt demo
@@ -64,6 +64,11 @@ build-libvirt: apply-libvirt
 # data of the libvirt series' tests (see README, With libvirt).
 libvirt-caps: bundle build-libvirt
 	$(SCRIPTS)/run-nested.sh --libvirt-caps
+
+# One nested suite alone, on every L1 kernel, without the bundle's tests:
+# for working on a suite (make nested-suite SUITE=libvirt).
+nested-suite: bundle build-libvirt
+	$(SCRIPTS)/run-nested.sh --suite $(SUITE)
 
 # A Linux guest on guest_memfd, inside the nested L1 guest (a few minutes).
 demo-linux: bundle

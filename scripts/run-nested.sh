@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Usage: run-nested.sh [--demo|--demo-linux|--bench|--libvirt-caps] [LABEL...]
+# Usage: run-nested.sh [--demo|--demo-linux|--bench|--libvirt-caps]
+#                      [--suite NAME[,NAME...]] [LABEL...]
 #                      (default: every kernel of config/l1-kernels.env)
 #
 # --demo:       run the newcomer's demo guest in L1 instead of the tests,
@@ -53,6 +54,13 @@ case ${1:-} in
     --bench) mode=bench; shift ;;
     --libvirt-caps) mode=libvirt-caps; shift ;;
 esac
+# --suite NAME[,NAME...]: only those nested suites, without the bundle's
+# tests (for working on a suite: make nested-suite SUITE=NAME).
+only=
+if [ "${1:-}" = --suite ]; then
+    only=" qgm.suite=$2"
+    shift 2
+fi
 . "$top/config/l1-kernels.env"
 qemu=$QGM_OBJ/qemu-system-x86_64
 case $mode in
@@ -111,7 +119,7 @@ boot() {
         -nodefaults -display none -serial stdio -no-reboot \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         -kernel "$nested/vmlinuz" -initrd "$nested/initramfs.cpio.gz" \
-        -append "console=ttyS0 quiet panic=-1 QGM_TEST_TIMEOUT=$test_limit qgm.$mode" \
+        -append "console=ttyS0 quiet panic=-1 QGM_TEST_TIMEOUT=$test_limit qgm.$mode$only" \
         < /dev/null > "$nested/console.log" 2>&1 || status=$?
     elapsed=$(seconds_since "$start")
 }

@@ -11,9 +11,17 @@
 # define and start a domain with guestMemfd='yes', check QEMU's command
 # line, its [kvm-gmem] mapping and the guest's own verdict over its RAM,
 # dumpxml, save and restore with the memory content checked, post-copy
-# refused, destroy and undefine leaving nothing behind.  On an older
-# kernel: 'virsh start' fails with QEMU's kernel requirement.  On both:
-# the refusals of libvirt's validation, with their exact messages.
+# refused, destroy and undefine leaving nothing behind.  Then a Linux
+# guest (the linux-guest suite's L2, /opt/linux-guest): a virtio-mem
+# device plugged and unplugged with 'virsh update-memory-device' (the
+# guest writes and verifies the plugged memory, the unplugged memory goes
+# back to the host), a dimm hot-plugged with 'virsh attach-device --live'
+# (a guest_memfd backend, onlined and used by the guest), 'virsh
+# managedsave' and 'virsh start' (a file in the guest's RAM intact).  On
+# an older kernel: 'virsh start' fails with QEMU's kernel requirement, and
+# the Linux guest's checks skip.  On both: domcapabilities ('yes' only
+# where the kernel has guest_memfd MMAP|INIT_SHARED) and the refusals of
+# libvirt's validation, with their exact messages.
 # Prints TAP lines; the virsh transcript goes along as '#' comments.
 
 lv=/opt/libvirt
@@ -64,6 +72,7 @@ domain_xml() {
     sed -e "s|@EMULATOR@|$emulator|" -e "s|@LOADER@|$loader|" \
         -e "s|@MB_SEED@|$MB_SEED|" -e "s|@MB_RAM_END@|$MB_RAM_END|" \
         -e "s|@SEED@|$seed|" -e "s|@RAM_END@|$((ram_end))|" \
+        -e "s|@L2@|/opt/linux-guest|" -e "s|@DIR@|/tmp/gmem-linux|" \
         "$lv/domains/$1.xml" > "/tmp/$1.xml"
     echo "/tmp/$1.xml"
 }
@@ -150,9 +159,14 @@ virsh domcapabilities --emulatorbin "$emulator" --virttype kvm --machine pc \
     > /dev/null
 sed -n '/<memoryBacking/,/<\/memoryBacking>/p' /tmp/virsh.out | tee /tmp/mb.xml |
     sed 's/^/#   /'
-tr -d ' \n' < /tmp/mb.xml |
-    grep -q "<enumname='guestMemfd'><value>yes</value><value>no</value></enum>"
-result $? "virsh domcapabilities reports the guestMemfd enum of memoryBacking"
+# 'yes' only where this kernel's KVM has guest_memfd MMAP|INIT_SHARED.
+if kernel_has_gmem_mmap; then
+    values="<value>yes</value><value>no</value>"
+else
+    values="<value>no</value>"
+fi
+tr -d ' \n' < /tmp/mb.xml | grep -q "<enumname='guestMemfd'>$values</enum>"
+result $? "virsh domcapabilities on Linux $(uname -r): the guestMemfd enum of memoryBacking is $(echo "$values" | sed 's/<[^>]*value>/ /g' | xargs)"
 
 # --- refusals of libvirt's validation, on every kernel ---
 virsh define "$(domain_xml gmem-no-shared)"
@@ -185,6 +199,11 @@ if ! kernel_has_gmem_mmap; then
     result $? "after the failed start no QEMU is left and virtqemud still runs"
     virsh undefine gmem
     result $? "virsh undefine"
+    for t in "a Linux guest with a virtio-mem device" "virtio-mem plug" \
+             "virtio-mem unplug" "dimm attach-device --live" \
+             "managedsave and start"; do
+        echo "ok - libvirt: $t # SKIP Linux $(uname -r) has no guest_memfd MMAP|INIT_SHARED"
+    done
     kill "$daemon"
     exit 0
 fi
@@ -249,5 +268,208 @@ virsh list --all --name
 [ ! -s /tmp/virsh.out ] && [ ! -e "$lv/etc/libvirt/qemu/gmem.xml" ] &&
     [ "$(pidof virtqemud)" = "$daemon" ]
 result $? "after undefine no domain and no configuration is left, virtqemud still runs"
+
+# --- a Linux guest: virtio-mem, dimm hotplug, managedsave (Linux 6.18+) ---
+# The linux-guest suite's L2 (/opt/linux-guest), run by libvirt; its /init
+# answers commands on ttyS1 (the FIFOs $l2dir/cmd.in and cmd.out).
+l2dir=/tmp/gmem-linux
+L2_BOOT_WAIT=240
+L2_STEP_WAIT=300
+DEVICE_WAIT=120
+PLUG_MIB=128
+DIMM_MIB=128
+VMEM_MIB=512
+RAM_MIB=256
+
+uptime_s() {
+    cut -d' ' -f1 /proc/uptime | cut -d. -f1
+}
+
+# The lines of FILE without a last line still being written.
+complete_lines() {
+    if [ -n "$(tail -c 1 "$1" 2>/dev/null)" ]; then
+        sed '$d' "$1"
+    else
+        cat "$1" 2>/dev/null
+    fi
+}
+
+# wait_line FILE REGEX SECONDS: until FILE has a complete line matching.
+wait_line() {
+    local until=$(($(uptime_s) + $3))
+    while [ "$(uptime_s)" -le $until ]; do
+        complete_lines "$1" | grep -qE "$2" && return 0
+        sleep 0.5
+    done
+    echo "# waited ${3}s in vain for '$2' in $1"
+    return 1
+}
+
+# l2 COMMAND: run COMMAND in the guest's /init, print its output; its exit
+# status, or 124 when no answer came within L2_STEP_WAIT.
+l2() {
+    l2_id=$((l2_id + 1))
+    local before=$(wc -l < "$l2dir/cmd.log")
+    printf '%s %s\n' $l2_id "$1" 1<> "$l2dir/cmd.in"
+    wait_line "$l2dir/cmd.log" "^@@L2-DONE $l2_id " $L2_STEP_WAIT || return 124
+    complete_lines "$l2dir/cmd.log" | sed -n "$((before + 1)),\$p" \
+        | grep -v -e '^@@L2-DONE' -e '^memcheck: churn'
+    return "$(sed -n "s/^@@L2-DONE $l2_id \([0-9]*\)$/\1/p" "$l2dir/cmd.log")"
+}
+
+# memcheck ARGS: memcheck in the guest; its verdict line in $verdict.
+memcheck() {
+    verdict=$(l2 "memcheck $1" | grep '^memcheck: fill:')
+    echo "# guest: ${verdict:-memcheck gave no verdict}"
+    case $verdict in
+        *PASS) return 0 ;;
+    esac
+    return 1
+}
+
+linux_pid() {
+    cat "$run_dir/qemu/gmem-linux.pid" 2>/dev/null
+}
+
+# gmem_rss SIZE_MIB: Rss (MiB) of QEMU's [kvm-gmem] mapping of that size.
+gmem_rss() {
+    awk -v want=$(($1 * 1024)) '
+        $1 ~ /^[0-9a-f]+-[0-9a-f]+$/ { in_map = ($0 ~ /kvm-gmem/); size = 0; next }
+        in_map && $1 == "Size:" { size = $2 }
+        in_map && $1 == "Rss:" && size == want { printf "%d\n", $2 / 1024 }
+    ' "/proc/$(linux_pid)/smaps"
+}
+
+unevictable_mib() {
+    awk '/^Unevictable:/ { printf "%d\n", $2 / 1024 }' /proc/meminfo
+}
+
+guest_mib() {
+    l2 "awk '/^$1:/ { print int(\$2 / 1024) }' /proc/meminfo"
+}
+
+# The virtio-mem device's plugged size (KiB) in the live XML, as libvirt
+# keeps it from QEMU's MEMORY_DEVICE_SIZE_CHANGE events.
+vmem_current() {
+    "$lv/bin/virsh" -q -c qemu:///system dumpxml gmem-linux 2>/dev/null |
+        sed -n "/<memory model='virtio-mem'/,/<\/memory>/s/.*<current unit='KiB'>\([0-9]*\)<.*/\1/p"
+}
+
+# wait_vmem KIB: until the plugged size is KIB (DEVICE_WAIT).
+wait_vmem() {
+    local i=0
+    while [ "$(vmem_current)" != "$1" ] && [ $i -lt $DEVICE_WAIT ]; do
+        sleep 1
+        i=$((i + 1))
+    done
+    echo "# virtio-mem <current> $(vmem_current) KiB after ${i}s"
+    [ "$(vmem_current)" = "$1" ]
+}
+
+l2_logs() {
+    tr -d '\r' < "$l2dir/console.log" 2>/dev/null | tail -n 15 | sed 's/^/# console: /'
+    tail -n 15 "$lv/var/log/libvirt/qemu/gmem-linux.log" 2>/dev/null | sed 's/^/# qemu log: /'
+}
+
+rm -rf "$l2dir"
+mkdir -p "$l2dir"
+mkfifo "$l2dir/cmd.in" "$l2dir/cmd.out"
+# '<>': the reader never blocks on open and never sees EOF, across QEMUs.
+cat <> "$l2dir/cmd.out" > "$l2dir/cmd.log" &
+reader=$!
+l2_id=0
+
+virsh define "$(domain_xml gmem-linux)"
+result $? "virsh define of a Linux guest with guestMemfd='yes' and a virtio-mem device"
+virsh start gmem-linux
+wait_line "$l2dir/cmd.log" '^@@L2-READY' $L2_BOOT_WAIT
+booted=$?
+[ $booted -eq 0 ] || l2_logs
+grep -m 1 '^@@L2-READY' "$l2dir/cmd.log" | tr -d '\r' | sed 's/^/# /'
+result $booted "virsh start: the Linux guest boots on guest_memfd RAM"
+pid=$(linux_pid)
+echo "# QEMU pid $pid"
+tr '\0' ' ' < "/proc/$pid/cmdline" | grep -o -- '-object [^ ]*memory-backend-memfd[^ ]*' | sed 's/^/# /'
+grep kvm-gmem "/proc/$pid/maps" | sed 's/^/# maps: /'
+tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q '"id":"memua-vmem","guest-memfd":"on","share":true,"reserve":false' &&
+    [ -n "$(gmem_rss $VMEM_MIB)" ]
+result $? "the virtio-mem device's memory is a [kvm-gmem] mapping (\"guest-memfd\":\"on\", \"reserve\":false)"
+
+# virtio-mem: plug, the guest writes there, unplug returns it to the host.
+rss_before=$(gmem_rss $VMEM_MIB)
+unev_before=$(unevictable_mib)
+virsh update-memory-device gmem-linux --alias ua-vmem --requested-size ${PLUG_MIB}MiB &&
+    wait_vmem $((PLUG_MIB * 1024)) && memcheck "fill 75"
+plugged=$?
+rss_plugged=$(gmem_rss $VMEM_MIB)
+unev_plugged=$(unevictable_mib)
+echo "# virtio-mem backend Rss $rss_before -> $rss_plugged MiB, L1 Unevictable $unev_before -> $unev_plugged MiB"
+[ $plugged -eq 0 ] && [ "${rss_plugged:-0}" -ge $((PLUG_MIB * 3 / 4)) ]
+result $? "virsh update-memory-device --requested-size ${PLUG_MIB}MiB: plugged; the guest wrote and verified it, ${rss_plugged:-?} MiB resident in the guest_memfd"
+virsh update-memory-device gmem-linux --alias ua-vmem --requested-size 0 &&
+    wait_vmem 0
+unplugged=$?
+rss_unplugged=$(gmem_rss $VMEM_MIB)
+unev_unplugged=$(unevictable_mib)
+echo "# virtio-mem backend Rss $rss_plugged -> $rss_unplugged MiB, L1 Unevictable $unev_plugged -> $unev_unplugged MiB"
+[ $unplugged -eq 0 ] && [ "${rss_unplugged:-99}" -le 4 ] &&
+    [ $((unev_plugged - unev_unplugged)) -ge $((${rss_plugged:-0} * 3 / 4)) ]
+result $? "virsh update-memory-device --requested-size 0: unplugged; the memory went back to the host"
+
+# dimm hotplug: a guest_memfd backend, the guest onlines and uses it.
+total_before=$(guest_mib MemTotal)
+virsh attach-device gmem-linux "$lv/domains/gmem-dimm.xml" --live
+attached=$?
+grep kvm-gmem "/proc/$pid/maps" | sed 's/^/# maps: /'
+timeout 30 "$lv/bin/virsh" -q -c qemu:///system qemu-monitor-command gmem-linux \
+    '{"execute": "query-memdev"}' > /tmp/memdev.json 2>&1
+dimm_memdev=$(tr -d '\n ' < /tmp/memdev.json | grep -o '{[^{}]*"id":"memua-dimm"[^{}]*}')
+echo "# query-memdev: $dimm_memdev"
+[ $attached -eq 0 ] && [ -n "$(gmem_rss $DIMM_MIB)" ] &&
+    echo "$dimm_memdev" | grep -q '"__example.qemu-guest-memfd_guest-memfd":true'
+result $? "virsh attach-device --live of a dimm: its backend is a guest_memfd ([kvm-gmem], query-memdev)"
+i=0
+while [ "$(guest_mib MemTotal)" -lt $((total_before + DIMM_MIB * 3 / 4)) ] && [ $i -lt 30 ]; do
+    sleep 2
+    i=$((i + 1))
+done
+total_after=$(guest_mib MemTotal)
+echo "# guest MemTotal $total_before -> $total_after MiB"
+[ "$total_after" -ge $((total_before + DIMM_MIB * 3 / 4)) ] && memcheck "fill 75" &&
+    [ "$(gmem_rss $DIMM_MIB)" -ge 16 ]
+result $? "the guest onlined the hot-plugged dimm and memcheck used it ($(gmem_rss $DIMM_MIB) MiB resident)"
+
+# managedsave and start: the guest goes on with its memory.
+l2 "dd if=/dev/urandom of=/tmp/blob bs=1048576 count=32 2> /dev/null; md5sum /tmp/blob" > /tmp/sum.before
+echo "# guest before managedsave: $(cat /tmp/sum.before)"
+virsh managedsave gmem-linux
+saved=$?
+virsh domstate gmem-linux
+[ $saved -eq 0 ] && grep -qx 'shut off' /tmp/virsh.out && ! kill -0 "$pid" 2>/dev/null
+result $? "virsh managedsave: the domain is shut off, its QEMU has exited"
+virsh start gmem-linux
+started=$?
+new_pid=$(linux_pid)
+grep kvm-gmem "/proc/$new_pid/maps" 2>/dev/null | sed 's/^/# maps: /'
+maps=$(grep -c '\[kvm-gmem\]' "/proc/$new_pid/maps" 2>/dev/null)
+l2 "md5sum /tmp/blob" > /tmp/sum.after
+echo "# guest after start: $(cat /tmp/sum.after)"
+[ $started -eq 0 ] && [ "$new_pid" != "$pid" ] && [ "${maps:-0}" -ge 3 ] &&
+    [ -s /tmp/sum.before ] && cmp -s /tmp/sum.before /tmp/sum.after
+result $? "virsh start after managedsave: RAM, virtio-mem and dimm are guest_memfds again, the guest's 32 MiB file is intact"
+
+virsh destroy gmem-linux
+result $? "virsh destroy of the Linux guest"
+kill "$reader" 2>/dev/null
+virsh undefine gmem-linux --managed-save
+for i in $(seq 50); do
+    no_qemu_left && break
+    sleep 0.2
+done
+no_qemu_left && [ ! -e "$run_dir/qemu/gmem-linux.pid" ]
+result $? "virsh undefine: no QEMU and no state of the Linux guest left"
+
+[ "$(pidof virtqemud)" = "$daemon" ]
+result $? "virtqemud still runs"
 kill "$daemon"
 exit 0
