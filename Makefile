@@ -15,7 +15,8 @@ BENCH := $(call harness-path,QGM_BENCH_BUILD)
 .PHONY: all setup fetch apply build demo demo-linux check check-series check-qtests \
         check-interface setup-cross build-nokvm check-nokvm check-cross \
         check-harness check-nested bundle bench bench-tools export \
-        check-bisect clean distclean apply-libvirt nested-suite \
+        check-bisect check-bisect-libvirt clean distclean apply-libvirt \
+        nested-suite \
         build-libvirt check-libvirt export-libvirt libvirt-caps
 
 all: build build-libvirt demo
@@ -165,6 +166,10 @@ export-libvirt:
 # Slow, not part of check: build after each patch in turn.
 check-bisect: apply
 	$(SCRIPTS)/check-bisect.sh
+
+# The same for the libvirt series: build and run its tests after each patch.
+check-bisect-libvirt: build-libvirt
+	$(SCRIPTS)/check-bisect-libvirt.sh
 
 clean:
 	rm -rf $(call harness-path,QGM_BUILD)

@@ -8,8 +8,9 @@
 # that the demo goes on in the nested guest when this host's KVM cannot run
 # guest-memfd=on, that the benchmark refuses bad input and (where QEMU can
 # run guest-memfd=on) yields every figure, that run-kvm-tests labels
-# its results, and that a second nested run in one tree waits for the
-# first.  TAP into
+# its results, that a second nested run in one tree waits for the
+# first, and that the interface check fails where QEMU differs from
+# upstream's recorded facts.  TAP into
 # build/results/harness.tap.
 set -u
 
@@ -237,5 +238,34 @@ result $(( rc != 124 || $? == 0 )) \
 expect_text "run-nested: the second run says why it waits" \
     "another run-nested is using build/nested; waiting for it" "$work/lock.out"
 wait
+
+# The domain XMLs of the nested libvirt suite are well-formed (virsh
+# would refuse them in L1, after a long boot).
+xmllint --noout "$top"/tests/libvirt/*.xml 2> "$work/xmllint.out"
+result $? "tests/libvirt/*.xml are well-formed XML"
+[ -s "$work/xmllint.out" ] && cat "$work/xmllint.out" >&2
+
+# check-interface.py can fail: with upstream's facts altered (guest-memfd
+# a bool, as an earlier revision had it, and a member upstream never had),
+# it says 'not ok' for each, names the difference, and exits 1.
+python3 - "$top/config/upstream-interface.json" "$work/altered.json" <<'EOP'
+import json, sys
+facts = json.load(open(sys.argv[1]))
+members = facts['structs']['MemoryBackendMemfdProperties']['members']
+members['guest-memfd']['type'] = 'bool'
+members['x-upstream-only'] = {'type': 'bool', 'optional': True}
+json.dump(facts, open(sys.argv[2], 'w'))
+EOP
+"$top/scripts/check-interface.py" "$work/altered.json" "$qemu" \
+    > "$work/interface.out" 2>&1
+rc=$?
+result $(( rc != 1 )) "check-interface: exit status 1 when QEMU differs from upstream's facts"
+grep '^not ok' "$work/interface.out" > "$work/interface.bad"
+result $(( $(wc -l < "$work/interface.bad") < 2 )) \
+    "check-interface: one 'not ok' for each altered fact"
+expect_text "check-interface: names the type that differs" \
+    "type: upstream bool" "$work/interface.out"
+expect_text "check-interface: names the member upstream has and QEMU lacks" \
+    "x-upstream-only" "$work/interface.bad"
 
 python3 "$top/scripts/count-results.py" "$out" | tail -n 1

@@ -308,7 +308,9 @@ wait_line() {
 # l2 COMMAND: run COMMAND in the guest's /init, print its output; its exit
 # status, or 124 when no answer came within L2_STEP_WAIT.
 l2() {
-    l2_id=$((l2_id + 1))
+    # The id lives in a file: l2 often runs in a command substitution.
+    local l2_id=$(($(cat "$l2dir/cmd.id" 2>/dev/null || echo 0) + 1))
+    echo $l2_id > "$l2dir/cmd.id"
     local before=$(wc -l < "$l2dir/cmd.log")
     printf '%s %s\n' $l2_id "$1" 1<> "$l2dir/cmd.in"
     wait_line "$l2dir/cmd.log" "^@@L2-DONE $l2_id " $L2_STEP_WAIT || return 124
@@ -377,7 +379,6 @@ mkfifo "$l2dir/cmd.in" "$l2dir/cmd.out"
 # '<>': the reader never blocks on open and never sees EOF, across QEMUs.
 cat <> "$l2dir/cmd.out" > "$l2dir/cmd.log" &
 reader=$!
-l2_id=0
 
 virsh define "$(domain_xml gmem-linux)"
 result $? "virsh define of a Linux guest with guestMemfd='yes' and a virtio-mem device"
