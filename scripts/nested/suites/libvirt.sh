@@ -177,6 +177,10 @@ virsh define "$(domain_xml gmem-hugepages)"
 [ $? -ne 0 ] && expect_error "error: unsupported configuration: guestMemfd='yes' cannot be used with hugepages: a guest_memfd has no huge pages, remove <hugepages> from <memoryBacking>"
 result $? "virsh define refuses guestMemfd='yes' with hugepages"
 
+virsh define "$(domain_xml gmem-blob)"
+[ $? -ne 0 ] && expect_error "error: unsupported configuration: guestMemfd='yes' cannot be used with virtio-gpu blob resources: the host's udmabuf does not take guest_memfd memory, remove blob='on' from the video <model>"
+result $? "virsh define refuses guestMemfd='yes' with virtio-gpu blob='on'"
+
 virsh list --all --name
 [ ! -s /tmp/virsh.out ] && [ "$(pidof virtqemud)" = "$daemon" ]
 result $? "after the refusals nothing is defined and virtqemud still runs"
@@ -201,6 +205,7 @@ if ! kernel_has_gmem_mmap; then
     result $? "virsh undefine"
     for t in "a Linux guest with a virtio-mem device" "virtio-mem plug" \
              "virtio-mem unplug" "dimm attach-device --live" \
+             "dimm on huge pages refused at hot-plug" \
              "managedsave and start"; do
         echo "ok - libvirt: $t # SKIP Linux $(uname -r) has no guest_memfd MMAP|INIT_SHARED"
     done
@@ -439,6 +444,12 @@ echo "# guest MemTotal $total_before -> $total_after MiB"
 [ "$total_after" -ge $((total_before + DIMM_MIB * 3 / 4)) ] && memcheck "fill 75" &&
     [ "$(gmem_rss $DIMM_MIB)" -ge 16 ]
 result $? "the guest onlined the hot-plugged dimm and memcheck used it ($(gmem_rss $DIMM_MIB) MiB resident)"
+
+# A dimm on huge pages is refused at hot-plug, before QEMU is asked.
+virsh attach-device gmem-linux "$lv/domains/gmem-dimm-hugepage.xml" --live
+[ $? -ne 0 ] && expect_error "error: unsupported configuration: guestMemfd='yes' cannot be used with huge pages: remove <pagesize> (2048 KiB) from <source> of the dimm <memory> device" &&
+    [ "$(grep -c '\[kvm-gmem\]' "/proc/$pid/maps")" -eq 3 ]
+result $? "virsh attach-device --live refuses a dimm on huge pages; nothing is added"
 
 # managedsave and start: the guest goes on with its memory.
 l2 "dd if=/dev/urandom of=/tmp/blob bs=1048576 count=32 2> /dev/null; md5sum /tmp/blob" > /tmp/sum.before
