@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Usage: apply-series.sh [qemu|libvirt]
+# Usage: apply-series.sh [qemu|qemu-10.0|libvirt]
 #
-# Make the source tree (build/src for QEMU, build/libvirt-src for libvirt) a
+# Make the source tree (build/src for QEMU, build/src-10.0 for the 10.0
+# series, build/libvirt-src for libvirt) a
 # git repository of the pristine upstream tree with one commit, tagged
 # upstream-base, then 'git am' every patch in patches/NAME/series on top.
 #
@@ -15,10 +16,13 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/config/harness.env"
-name=${1:-qemu}
+name=${1:-$QGM_QEMU_SERIES}
 case $name in
-qemu)
-    . "$top/config/upstream.env"
+qemu|qemu-10.0)
+    if [ "$name" != "$QGM_QEMU_SERIES" ]; then
+        QGM_QEMU_SERIES=$name exec "$0" "$@"
+    fi
+    . "$QGM_UPSTREAM_ENV"
     src=$QGM_SRC
     tarball=$QGM_CACHE/$UPSTREAM_ORIG
     base=$UPSTREAM_TAG
@@ -32,7 +36,7 @@ libvirt)
     origin="Debian source package $LIBVIRT_PACKAGE $LIBVIRT_VERSION (Debian's patches not applied)"
     ;;
 *)
-    echo "apply-series: unknown series '$name' (qemu or libvirt)" >&2
+    echo "apply-series: unknown series '$name' (qemu, qemu-10.0 or libvirt)" >&2
     exit 1
     ;;
 esac

@@ -28,7 +28,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/config/harness.env"
-. "$top/config/upstream.env"
+. "$QGM_UPSTREAM_ENV"
 obj=$QGM_OBJ
 list=${QGM_KVM_TESTS:-$top/config/kvm-tests.list}
 name=$QGM_BUNDLE_NAME
@@ -61,11 +61,11 @@ shared_libraries() {
 # patch files, in series order: the same series gives the same hash
 # wherever it was applied.
 provenance() {
-    series=$top/patches/qemu
+    series=$QGM_PATCHES_QEMU
     patches=$("$top/scripts/list-entries.sh" "$series/series")
     echo "qemu-guest-memfd KVM test bundle"
     echo "base: Debian $UPSTREAM_PACKAGE $UPSTREAM_VERSION ($UPSTREAM_TAG)"
-    echo "series: patches/qemu, $(echo "$patches" | wc -l) patches," \
+    echo "series: patches/$QGM_QEMU_SERIES, $(echo "$patches" | wc -l) patches," \
          "sha256 $(cd "$series" && cat $patches | sha256sum | cut -d' ' -f1)"
     echo "harness: $(git -C "$top" describe --always --dirty 2>/dev/null ||
                       echo 'not a git checkout')"
@@ -147,7 +147,7 @@ chmod 755 "$out/bench"
 
 tar -C "$(dirname "$out")" --sort=name --owner=0 --group=0 --numeric-owner \
     -cf - "$name" | gzip -n > "$tarball"
-echo "bundle: build/bundle/$name ($(du -sh "$out" | cut -f1)," \
+echo "bundle: ${out#"$top/"} ($(du -sh "$out" | cut -f1)," \
      "tests: $(test_binaries | tr '\n' ' ')libraries: $(cd "$out/lib" && echo *))"
-echo "bundle: build/$name.tar.gz ($(du -h "$tarball" | cut -f1))"
+echo "bundle: ${tarball#"$top/"} ($(du -h "$tarball" | cut -f1))"
 sed 's/^/bundle: /' "$out/SOURCE"

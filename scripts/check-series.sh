@@ -2,21 +2,23 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Check the series the way a reviewer would, one TAP line per check, into
-# build/results/series.tap:
+# build/results/series.tap (series-10.0.tap for QGM_QEMU_SERIES=qemu-10.0,
+# every name after 'qemu-10.0 '):
 #   - every patch applies with 'git am' on the pristine upstream base, in
 #     order, in a throwaway worktree;
 #   - scripts/checkpatch.pl passes on every patch;
 #   - every patch has a Signed-off-by and a 'subsystem: summary' subject;
-#   - patches/qemu/series and the patch files agree;
+#   - the series file and the patch files agree;
 #   - the cover letter lists every patch.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/config/harness.env"
 src=$QGM_SRC
-patches=$top/patches/qemu
-out=$QGM_RESULTS/series.tap
-check_tree=$QGM_BUILD/series-check
+patches=$QGM_PATCHES_QEMU
+out=$QGM_RESULTS/series$QGM_QEMU_SUFFIX.tap
+check_tree=$QGM_BUILD/series-check$QGM_QEMU_SUFFIX
+label=${QGM_RESULT_LABEL:+$QGM_RESULT_LABEL }
 
 series() {
     "$top/scripts/list-entries.sh" "$patches/series"
@@ -27,7 +29,7 @@ subject() {
 }
 
 result() {
-    if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fi >> "$out"
+    if [ "$1" -eq 0 ]; then echo "ok - $label$2"; else echo "not ok - $label$2"; fi >> "$out"
 }
 
 mkdir -p "$(dirname "$out")"
@@ -69,6 +71,6 @@ done
 listed=$(series | sort)
 present=$(cd "$patches" && ls [0-9]*.patch | grep -v '^0000-' | sort)
 [ "$listed" = "$present" ]
-result $? "patches/qemu/series lists exactly the patch files"
+result $? "patches/$QGM_QEMU_SERIES/series lists exactly the patch files"
 
 python3 "$top/scripts/count-results.py" "$out" | tail -n 1

@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Usage: export-series.sh [qemu|libvirt]
+# Usage: export-series.sh [qemu|qemu-10.0|libvirt]
 #
 # Export the commits on top of the upstream base in the source tree
-# (build/src for QEMU, build/libvirt-src for libvirt) back into
+# (build/src for QEMU, build/src-10.0 for its 10.0 series, build/libvirt-src
+# for libvirt) back into
 # patches/NAME/ (the developer's loop: edit and commit in the tree, then
 # export), rewrite patches/NAME/series, and regenerate the cover letter from
 # patches/NAME/cover-letter.txt (first line: subject; the rest: the blurb).
@@ -12,12 +13,17 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/config/harness.env"
-name=${1:-qemu}
+name=${1:-$QGM_QEMU_SERIES}
 case $name in
-qemu) src=$QGM_SRC ;;
+qemu|qemu-10.0)
+    if [ "$name" != "$QGM_QEMU_SERIES" ]; then
+        QGM_QEMU_SERIES=$name exec "$0" "$@"
+    fi
+    src=$QGM_SRC
+    ;;
 libvirt) src=$QGM_LIBVIRT_SRC ;;
 *)
-    echo "export-series: unknown series '$name' (qemu or libvirt)" >&2
+    echo "export-series: unknown series '$name' (qemu, qemu-10.0 or libvirt)" >&2
     exit 1
     ;;
 esac

@@ -52,7 +52,7 @@ if [ -z "$(debs_of_label)" ]; then
          "pins: $L1_KERNELS" >&2
     exit 1
 fi
-out=$QGM_BUILD/nested/$label
+out=$QGM_NESTED/$label
 stamp=$out/debs.sha256
 release=$(debs_of_label | awk 'NR == 1 { print $1 }')
 

@@ -1,12 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Usage: fetch-source.sh [--check] qemu|libvirt
+# Usage: fetch-source.sh [--check] qemu|qemu-10.0|libvirt
 #
 # Download the pinned Debian source package of one series' base into the
 # download cache (outside the build tree, so 'make clean' keeps it) and
 # verify its files against the checksums of its config file:
-#   qemu      config/upstream.env   the .dsc and the orig tarball
+#   qemu      config/upstream.env   the .dsc, the orig and the debian
+#                                   tarballs
+#   qemu-10.0 config/upstream-10.0.env   the same for the 10.0 series
 #   libvirt   config/libvirt.env    the orig and the debian tarballs (the
 #                                   archive lacks this version's .dsc, so
 #                                   'apt-get source' fails after fetching
@@ -26,11 +28,12 @@ if [ "${1:-}" = --check ]; then
     shift
 fi
 case ${1:-} in
-qemu)
-    config=config/upstream.env
+qemu|qemu-10.0)
+    config=config/upstream${1#qemu}.env
     . "$top/$config"
     package=$UPSTREAM_PACKAGE version=$UPSTREAM_VERSION
-    files="$UPSTREAM_DSC $UPSTREAM_DSC_SHA256 $UPSTREAM_ORIG $UPSTREAM_ORIG_SHA256"
+    files="$UPSTREAM_DSC $UPSTREAM_DSC_SHA256 $UPSTREAM_ORIG $UPSTREAM_ORIG_SHA256
+           $UPSTREAM_DEBIAN $UPSTREAM_DEBIAN_SHA256"
     ;;
 libvirt)
     config=config/libvirt.env
@@ -39,7 +42,7 @@ libvirt)
     files="$LIBVIRT_ORIG $LIBVIRT_ORIG_SHA256 $LIBVIRT_DEBIAN $LIBVIRT_DEBIAN_SHA256"
     ;;
 *)
-    echo "usage: $0 [--check] qemu|libvirt" >&2
+    echo "usage: $0 [--check] qemu|qemu-10.0|libvirt" >&2
     exit 2
     ;;
 esac

@@ -62,7 +62,16 @@ if [ "${1:-}" = --suite ]; then
     shift 2
 fi
 . "$top/config/l1-kernels.env"
-qemu=$QGM_OBJ/qemu-system-x86_64
+qemu=$QGM_L0_QEMU
+# A series other than the main one (QGM_QEMU_SERIES=qemu-10.0) runs its own
+# bundle in its own build/nested-10.0, with its results labelled
+# 'qemu-10.0 LABEL' in build/results/nested-10.0-LABEL.tap.
+tap_file() {
+    echo "$results/nested$QGM_QEMU_SUFFIX-$1.tap"
+}
+tag() {
+    echo "${QGM_RESULT_LABEL:+$QGM_RESULT_LABEL }$1"
+}
 case $mode in
     bench) limit=$QGM_NESTED_BENCH_TIMEOUT ;;
     demo-linux|libvirt-caps) limit=$QGM_NESTED_DEMO_TIMEOUT ;;
@@ -105,7 +114,7 @@ prepare() {
 # boot LABEL: run L1 until it powers off or the time limit; sets status
 # (L0's exit status) and elapsed (seconds).
 boot() {
-    nested=$QGM_BUILD/nested/$1
+    nested=$QGM_NESTED/$1
     echo "run-nested: $1: booting L1 (at most ${limit}s)," \
          "console in build/nested/$1/console.log"
     start=$(now)
@@ -127,20 +136,20 @@ boot() {
 # collect LABEL: copy L1's TAP block into the label's TAP file as it is;
 # if L1 did not finish it, add that failure.
 collect() {
-    log=$QGM_BUILD/nested/$1/console.log
-    tap=$results/nested-$1.tap
+    log=$QGM_NESTED/$1/console.log
+    tap=$(tap_file "$1")
     between @@QGM-TAP-BEGIN@@ @@QGM-TAP-END@@ "$log" > "$tap"
     if ! grep -q '^@@QGM-TAP-END@@' "$log"; then
-        echo "not ok - $1: L1 did not finish (see build/nested/$1/console.log)" >> "$tap"
+        echo "not ok - $(tag "$1"): L1 did not finish (see ${log#"$top/"})" >> "$tap"
     fi
 }
 
 # diagnose LABEL: say how the run went; status 0 if L1 said 'passed'.
 diagnose() {
-    log=$QGM_BUILD/nested/$1/console.log
+    log=$QGM_NESTED/$1/console.log
     boot_s=$(sed -n 's/^qgm-init: .*: KVM loaded at \([0-9.]*\) s.*/\1/p' "$log" | tr -d '\r')
-    echo "run-nested: $1: $(tail -n 1 "$results/nested-$1.tap") (L1 up with KVM" \
-         "at ${boot_s:-?}s, whole run ${elapsed}s), TAP in build/results/nested-$1.tap"
+    echo "run-nested: $(tag "$1"): $(tail -n 1 "$(tap_file "$1")") (L1 up with KVM" \
+         "at ${boot_s:-?}s, whole run ${elapsed}s), TAP in $(tap_file "$1" | sed "s|^$top/||")"
     case $status in
         $L1_PASSED) return 0 ;;
         $L1_FAILED) echo "run-nested: $1: tests failed in L1" >&2 ;;
@@ -156,8 +165,8 @@ diagnose() {
 
 # caps LABEL: qemucapsprobe's replies out of the console log.
 caps() {
-    log=$QGM_BUILD/nested/$1/console.log
-    out=$QGM_BUILD/nested/$1/qemucapsprobe.replies
+    log=$QGM_NESTED/$1/console.log
+    out=$QGM_NESTED/$1/qemucapsprobe.replies
     between @@QGM-CAPS-BEGIN@@ @@QGM-CAPS-END@@ "$log" > "$out"
     grep '^# qemucapsprobe: ' "$log" | tr -d '\r' >&2
     if [ "$status" -ne $L1_PASSED ] || [ ! -s "$out" ]; then
@@ -171,7 +180,7 @@ caps() {
 
 # show LABEL BEGIN END [CSV]: a demo's or the benchmark's output.
 show() {
-    log=$QGM_BUILD/nested/$1/console.log
+    log=$QGM_NESTED/$1/console.log
     between "$2" "$3" "$log"
     echo "(nested run: ${elapsed}s under TCG; console in $log)"
     if [ "$status" -ne $L1_PASSED ]; then
@@ -187,13 +196,13 @@ run_one() {
     # Called as 'run_one || ...', so set -e does not apply in here.
     if [ $mode = tests ]; then
         mkdir -p "$results" || return 1
-        rm -f "$results/nested-$1.tap"
+        rm -f "$(tap_file "$1")"
     fi
     if ! prepare "$1"; then
         echo "run-nested: $1: could not prepare the L1 kernel and initramfs" >&2
         [ $mode = tests ] &&
-            echo "not ok - $1: could not prepare the L1 kernel and initramfs" \
-                > "$results/nested-$1.tap"
+            echo "not ok - $(tag "$1"): could not prepare the L1 kernel and initramfs" \
+                > "$(tap_file "$1")"
         return 1
     fi
     boot "$1"
@@ -204,7 +213,7 @@ run_one() {
         bench)
             mkdir -p "$QGM_BENCH_BUILD"
             between @@QGM-BENCH-CSV-BEGIN@@ @@QGM-BENCH-CSV-END@@ \
-                "$QGM_BUILD/nested/$1/console.log" > "$QGM_BENCH_BUILD/nested-$1.csv"
+                "$QGM_NESTED/$1/console.log" > "$QGM_BENCH_BUILD/nested-$1.csv"
             show "$1" @@QGM-BENCH-BEGIN@@ @@QGM-BENCH-END@@
             ;;
         libvirt-caps)
@@ -233,7 +242,7 @@ fi
 if [ -n "$missing" ]; then
     mkdir -p "$results"
     for label in "$@"; do
-        echo "not ok - $label: $missing" > "$results/nested-$label.tap"
+        echo "not ok - $(tag "$label"): $missing" > "$(tap_file "$label")"
     done
     echo "run-nested: $missing" >&2
     exit 1
@@ -253,6 +262,10 @@ prepare_failed=""
 for script in "$top"/scripts/nested/suites/*.prepare; do
     [ -x "$script" ] || continue
     name=$(basename "$script" .prepare)
+    case ",${QGM_NESTED_SUITES:-$name}," in
+        *",$name,"*) ;;
+        *) continue ;;
+    esac
     echo "run-nested: preparing suite $name"
     if ! "$script"; then
         prepare_failed="$prepare_failed $name"
@@ -264,8 +277,8 @@ for label in "$@"; do
     run_one "$label" || failed="$failed $label"
     [ $mode = tests ] || continue
     for name in $prepare_failed; do
-        echo "not ok - $label: suites/$name: could not prepare its payload" \
-             "(scripts/nested/suites/$name.prepare failed)" >> "$results/nested-$label.tap"
+        echo "not ok - $(tag "$label"): suites/$name: could not prepare its payload" \
+             "(scripts/nested/suites/$name.prepare failed)" >> "$(tap_file "$label")"
         failed="$failed $label"
     done
 done

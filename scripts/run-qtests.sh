@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Run the qtests of config/qtests.list through meson test, then turn each
-# test's TAP output into build/results/qtests.tap for the closing count.
+# test's TAP output into build/results/qtests.tap for the closing count
+# (qtests-10.0.tap for QGM_QEMU_SERIES=qemu-10.0, each name after
+# 'qemu-10.0 ').
 # KVM tests inside them skip, with their reason, where KVM is missing.
 set -eu
 
@@ -17,6 +19,8 @@ mkdir -p "$results"
 # meson's exit status is not the verdict: the TAP lines are.
 "$obj/pyvenv/bin/meson" test -C "$obj" --no-rebuild --print-errorlogs \
     $names || true
-"$top/scripts/meson-testlog-to-tap.py" "$obj/meson-logs/testlog.json" \
-    > "$results/qtests.tap"
-python3 "$top/scripts/count-results.py" "$results/qtests.tap" | tail -n 1
+tap=$results/qtests$QGM_QEMU_SUFFIX.tap
+"$top/scripts/meson-testlog-to-tap.py" "$obj/meson-logs/testlog.json" |
+    sed -E "s/^(not ok|ok)( [0-9]+)?( - | )/\1\2 - ${QGM_RESULT_LABEL:+$QGM_RESULT_LABEL }/" \
+    > "$tap"
+python3 "$top/scripts/count-results.py" "$tap" | tail -n 1

@@ -26,7 +26,7 @@ if [ $# -ne 1 ]; then
     exit 1
 fi
 label=$1
-nested=$QGM_BUILD/nested/$label
+nested=$QGM_NESTED/$label
 bundle=$QGM_BUNDLE
 root=$nested/initramfs
 image=$nested/initramfs.cpio.gz
@@ -37,7 +37,7 @@ if [ ! -f "$nested/modules/load-order" ]; then
     exit 1
 fi
 if [ ! -x "$bundle/run-kvm-tests" ]; then
-    echo "make-initramfs: no bundle in build/bundle/$QGM_BUNDLE_NAME: run 'make bundle'" >&2
+    echo "make-initramfs: no bundle in ${bundle#"$top/"}: run 'make bundle'" >&2
     exit 1
 fi
 if ! "$BUSYBOX" --list >/dev/null 2>&1 || ldd "$BUSYBOX" >/dev/null 2>&1; then
@@ -47,8 +47,13 @@ if ! "$BUSYBOX" --list >/dev/null 2>&1 || ldd "$BUSYBOX" >/dev/null 2>&1; then
 fi
 
 payload=$QGM_BUILD/nested-payload
+# The suites of QGM_NESTED_SUITES (config/harness.env), or all of them.
 suites=$(find "$top/scripts/nested/suites" -maxdepth 1 -name '*.sh' -type f \
-         -perm -u+x 2>/dev/null | LC_ALL=C sort)
+         -perm -u+x 2>/dev/null | LC_ALL=C sort | while read -r f; do
+    case ",${QGM_NESTED_SUITES:-$(basename "$f" .sh)}," in
+        *",$(basename "$f" .sh),"*) echo "$f" ;;
+    esac
+done)
 
 # The ELF files that L1 runs: the bundle's and those of the suites' payloads.
 elf_files() {
@@ -87,7 +92,9 @@ cp "$top/scripts/nested/init" "$root/init"
 chmod 755 "$root/init"
 echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
 echo "root:x:0:" > "$root/etc/group"
-echo "$label" > "$root/etc/qgm-label"
+# The label of every result: the kernel's, after the series' for a series
+# other than the main one ('qemu-10.0 linux-7.2').
+echo "${QGM_RESULT_LABEL:+$QGM_RESULT_LABEL }$label" > "$root/etc/qgm-label"
 echo "/opt/$QGM_BUNDLE_NAME" > "$root/etc/qgm-bundle"
 
 for ko in $(cat "$nested/modules/load-order"); do
@@ -111,6 +118,6 @@ done
 
 (cd "$root" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible) \
     | gzip -n -6 > "$image"
-echo "make-initramfs: build/nested/$label/initramfs.cpio.gz" \
+echo "make-initramfs: ${nested#"$top/"}/initramfs.cpio.gz" \
      "($(du -h "$image" | cut -f1)), suites: $(ls "$root/suites" | tr '\n' ' ')" \
      "host libraries: $(host_libraries | tr '\n' ' ')"
