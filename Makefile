@@ -13,6 +13,7 @@ RESULTS := $(call harness-path,QGM_RESULTS)
 BENCH := $(call harness-path,QGM_BENCH_BUILD)
 
 .PHONY: all setup fetch apply build demo demo-linux check check-series check-qtests \
+        apply-10.0 build-10.0 check-10.0 check-quilt \
         check-interface setup-cross build-nokvm check-nokvm check-cross \
         check-harness check-nested bundle bench bench-tools export \
         check-bisect check-bisect-libvirt clean distclean apply-libvirt \
@@ -28,9 +29,11 @@ setup:
 # download cache is used without asking the archive.
 fetch: setup
 	$(SCRIPTS)/fetch-source.sh --check qemu
+	$(SCRIPTS)/fetch-source.sh --check qemu-10.0
 	$(SCRIPTS)/fetch-source.sh --check libvirt
 	$(SCRIPTS)/fetch-l1-kernel.sh --check
 	$(SCRIPTS)/fetch-source.sh qemu
+	$(SCRIPTS)/fetch-source.sh qemu-10.0
 	$(SCRIPTS)/fetch-source.sh libvirt
 	$(SCRIPTS)/fetch-l1-kernel.sh
 
@@ -43,6 +46,16 @@ build: apply
 # QEMU without KVM (TCG only, the KVM stub), in build/qemu-nokvm.
 build-nokvm: apply
 	$(SCRIPTS)/build.sh --nokvm
+
+# The same series on Debian 13's QEMU 10.0.13 (patches/qemu-10.0), in its
+# own trees: build/src-10.0, build/qemu-10.0 (config/harness.env).
+Q10 := env QGM_QEMU_SERIES=qemu-10.0
+
+apply-10.0: fetch
+	$(Q10) $(SCRIPTS)/apply-series.sh
+
+build-10.0: apply-10.0
+	$(Q10) $(SCRIPTS)/build.sh
 
 # The cross compilers and multiarch libraries of config/cross-builds.
 setup-cross:
@@ -79,9 +92,10 @@ demo-linux: bundle
 # and prints the closing line.  The steps go on after a failure, so that one
 # run reports everything: the no-KVM and cross builds are steps, so that
 # code that compiles only with KVM fails there, not the whole check.
-check: build build-libvirt bench-tools setup-cross
+check: build build-libvirt bench-tools setup-cross apply-10.0
 	rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	$(STEP) series $(SCRIPTS)/check-series.sh
+	$(STEP) quilt $(SCRIPTS)/check-quilt.sh
 	$(STEP) qtests $(SCRIPTS)/run-qtests.sh
 	$(STEP) build-nokvm $(SCRIPTS)/build.sh --nokvm
 	$(STEP) nokvm $(SCRIPTS)/check-nokvm.sh
@@ -91,11 +105,33 @@ check: build build-libvirt bench-tools setup-cross
 	$(STEP) harness tests/run-harness-tests.sh
 	$(STEP) bundle $(SCRIPTS)/bundle.sh
 	$(STEP) nested $(SCRIPTS)/run-nested.sh
+	$(STEP) series-10.0 $(Q10) $(SCRIPTS)/check-series.sh
+	$(STEP) build-10.0 $(Q10) $(SCRIPTS)/build.sh
+	$(STEP) qtests-10.0 $(Q10) $(SCRIPTS)/run-qtests.sh
+	$(STEP) interface-10.0 $(Q10) $(SCRIPTS)/check-interface.sh
+	$(STEP) bundle-10.0 $(Q10) $(SCRIPTS)/bundle.sh
+	$(STEP) nested-10.0 $(Q10) $(SCRIPTS)/run-nested.sh
 	$(SCRIPTS)/count-results.py $(RESULTS)/*.tap
 
 check-series: apply
 	mkdir -p $(RESULTS)
 	$(SCRIPTS)/check-series.sh
+
+# Every series as quilt patches on top of Debian's own, in Debian's source
+# packages (the tree 'make deb' builds), with no fuzz.
+check-quilt: fetch
+	mkdir -p $(RESULTS)
+	$(SCRIPTS)/check-quilt.sh
+
+# The 10.0 series as make check runs it: its patches, its qtests, its
+# interface, and its KVM suite in the nested L1 guests.
+check-10.0: build-10.0 build bench-tools
+	mkdir -p $(RESULTS)
+	$(Q10) $(SCRIPTS)/check-series.sh
+	$(Q10) $(SCRIPTS)/run-qtests.sh
+	$(Q10) $(SCRIPTS)/check-interface.sh
+	$(Q10) $(SCRIPTS)/bundle.sh
+	$(Q10) $(SCRIPTS)/run-nested.sh
 
 check-qtests: build
 	mkdir -p $(RESULTS)

@@ -21,6 +21,5 @@ mkdir -p "$results"
     $names || true
 tap=$results/qtests$QGM_QEMU_SUFFIX.tap
 "$top/scripts/meson-testlog-to-tap.py" "$obj/meson-logs/testlog.json" |
-    sed -E "s/^(not ok|ok)( [0-9]+)?( - | )/\1\2 - ${QGM_RESULT_LABEL:+$QGM_RESULT_LABEL }/" \
-    > "$tap"
+    "$top/scripts/label-tap.sh" "$QGM_RESULT_LABEL" > "$tap"
 python3 "$top/scripts/count-results.py" "$tap" | tail -n 1
