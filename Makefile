@@ -13,7 +13,7 @@ RESULTS := $(call harness-path,QGM_RESULTS)
 BENCH := $(call harness-path,QGM_BENCH_BUILD)
 
 .PHONY: all setup fetch apply build demo demo-linux check check-series check-qtests \
-        apply-10.0 build-10.0 check-10.0 check-quilt \
+        apply-10.0 build-10.0 check-10.0 check-quilt deb check-deb \
         check-interface setup-cross build-nokvm check-nokvm check-cross \
         check-harness check-nested bundle bench bench-tools export \
         check-bisect check-bisect-libvirt clean distclean apply-libvirt \
@@ -89,11 +89,15 @@ demo-linux: bundle
 	$(SCRIPTS)/run-nested.sh --demo-linux
 
 # Every check writes TAP lines into $(RESULTS); the last step counts them all
-# and prints the closing line.  The steps go on after a failure, so that one
+# and prints the closing line.  The nested KVM suite runs in the background
+# from the start (one TCG thread: one of the two cores) while the other
+# steps use the other core; the 10.0 series' nested run follows it.  The steps go on after a failure, so that one
 # run reports everything: the no-KVM and cross builds are steps, so that
 # code that compiles only with KVM fails there, not the whole check.
 check: build build-libvirt bench-tools setup-cross apply-10.0
 	rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	$(STEP) bundle $(SCRIPTS)/bundle.sh
+	$(STEP) --background nested $(SCRIPTS)/run-nested.sh
 	$(STEP) series $(SCRIPTS)/check-series.sh
 	$(STEP) quilt $(SCRIPTS)/check-quilt.sh
 	$(STEP) qtests $(SCRIPTS)/run-qtests.sh
@@ -103,13 +107,12 @@ check: build build-libvirt bench-tools setup-cross apply-10.0
 	$(STEP) cross $(SCRIPTS)/check-cross.sh
 	$(STEP) libvirt $(SCRIPTS)/test-libvirt.sh
 	$(STEP) harness tests/run-harness-tests.sh
-	$(STEP) bundle $(SCRIPTS)/bundle.sh
-	$(STEP) nested $(SCRIPTS)/run-nested.sh
 	$(STEP) series-10.0 $(Q10) $(SCRIPTS)/check-series.sh
 	$(STEP) build-10.0 $(Q10) $(SCRIPTS)/build.sh
 	$(STEP) qtests-10.0 $(Q10) $(SCRIPTS)/run-qtests.sh
 	$(STEP) interface-10.0 $(Q10) $(SCRIPTS)/check-interface.sh
 	$(STEP) bundle-10.0 $(Q10) $(SCRIPTS)/bundle.sh
+	$(STEP) --wait nested
 	$(STEP) nested-10.0 $(Q10) $(SCRIPTS)/run-nested.sh
 	$(SCRIPTS)/count-results.py $(RESULTS)/*.tap
 
@@ -190,6 +193,20 @@ $(BENCH)/bench-guest.bin: $(BENCH)/bench-guest.elf
 # The guest's absolute symbols (port, markers, fill start) as SYM_ defines.
 $(BENCH)/bench-guest-syms.h: $(BENCH)/bench-guest.elf
 	nm $< | awk '$$2 == "A" { print "#define SYM_" $$3 " 0x" $$1 }' > $@
+
+# Debian 13's qemu and libvirt source packages with our series in
+# debian/patches, built in a clean trixie root, lintian on the result:
+# build/deb/out/ (config/deb.env; about 45 minutes, not part of check).
+deb: fetch
+	$(SCRIPTS)/setup-host.sh --deb
+	$(SCRIPTS)/build-deb.sh
+
+# Those packages installed with apt into a clean trixie root and used on
+# real KVM in the nested L1 guest: define, start, downgrade to Debian's and
+# upgrade back (about 15 minutes, not part of check).
+check-deb: bundle
+	$(SCRIPTS)/setup-host.sh --deb
+	$(SCRIPTS)/check-deb.sh
 
 # Developer loop: commit in build/src (build/libvirt-src), then write the
 # commits to patches/qemu/ (patches/libvirt/).

@@ -92,7 +92,7 @@ apply_series() {
             cat "$src/.git/am.log" >&2
             git_src am --abort >/dev/null 2>&1 || true
             echo "apply-series: patch $(basename "$p") does not apply on" \
-                 "$base; fix it in $src and run 'make export'" >&2
+                 "$base; fix it in $src and run 'scripts/export-series.sh $name'" >&2
             exit 1
         fi
     done

@@ -36,7 +36,7 @@ check() {
         quilt push --fuzz=0 -q "$debian" > "$work/$1.log" 2>&1 || rc=1
     fi
     [ $rc -eq 0 ] || cat "$work/$1.log" >&2
-    result $rc "quilt: $1: Debian's $debian patches of $version apply"
+    result $rc "quilt: $1: Debian's $debian patches of ${version%"$DEB_VERSION_SUFFIX"} apply"
     for p in $(grep "^$DEB_PATCH_DIR/" debian/patches/series); do
         if [ $rc -eq 0 ] && quilt push --fuzz=0 -q > "$work/$1.log" 2>&1; then
             result 0 "quilt: $1: ${p#"$DEB_PATCH_DIR/"} applies after them, without fuzz"

@@ -9,6 +9,7 @@
 #     download cache, where 'make fetch' put them and checked their sha256),
 #     unpacked as dpkg-source would: the libvirt pin has no .dsc in the
 #     archive, so the tarballs are unpacked here, not with dpkg-source -x;
+#     the orig tarball is also linked beside DIR, for dpkg-buildpackage;
 #   - the patches of patches/SERIES copied into
 #     debian/patches/qemu-guest-memfd/ and appended, in order, to
 #     debian/patches/series after Debian's own (nothing is applied here);
@@ -58,6 +59,9 @@ list=$("$top/scripts/list-entries.sh" "$patches/series")
 
 mkdir -p "$dir"
 tar -xf "$QGM_CACHE/$orig" -C "$dir" --strip-components=1
+# The orig tarball beside DIR, where dpkg-buildpackage looks for it.
+ln -f "$QGM_CACHE/$orig" "$(dirname "$dir")/" 2>/dev/null ||
+    cp "$QGM_CACHE/$orig" "$(dirname "$dir")/"
 tar -xf "$QGM_CACHE/$debian" -C "$dir"
 
 # Debian's series file may lack a final newline.

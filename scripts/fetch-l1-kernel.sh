@@ -12,8 +12,11 @@
 #   modules/*.ko         the modules KVM on AMD needs, decompressed (busybox
 #                        insmod takes plain .ko only)
 #   modules/load-order   their file names, dependencies first
-# Nothing is done when build/nested/LABEL already holds these files for the
-# same .debs.  Files already in the cache are used without asking the
+# QGM_L1_EXTRA_MODULES (environment) adds modules to L1_MODULES, with
+# their dependencies: the L1 of 'make check-deb' (scripts/check-deb.sh)
+# also needs its disk and file system.  Nothing is done when
+# build/nested/LABEL already holds these files for the same .debs and
+# modules.  Files already in the cache are used without asking the
 # archive.  --check: only check that every pin of the LABELs can be had
 # (scripts/pin-check.sh), before anything is downloaded.  --debs: fetch
 # and verify, then print the paths of the LABELs' .debs in the cache (for
@@ -99,7 +102,7 @@ module_paths() {
     root=$1
     depmod -b "$root" "$release"
     : > "$root/show-depends"
-    for m in $L1_MODULES; do
+    for m in $L1_MODULES ${QGM_L1_EXTRA_MODULES:-}; do
         modprobe -C /dev/null -d "$root" -S "$release" --show-depends "$m" \
             >> "$root/show-depends" || {
             echo "fetch-l1-kernel: $label: modprobe cannot resolve module $m;" \
@@ -172,11 +175,16 @@ if [ "$mode" = --debs ]; then
     done
     exit 0
 fi
-if [ -f "$stamp" ] && debs_of_label | cmp -s - "$stamp"; then
-    echo "fetch-l1-kernel: build/nested/$label is up to date ($release)"
+# The .debs and the modules taken from them.
+inputs() {
+    debs_of_label
+    echo "modules: $L1_MODULES ${QGM_L1_EXTRA_MODULES:-}"
+}
+if [ -f "$stamp" ] && inputs | cmp -s - "$stamp"; then
+    echo "fetch-l1-kernel: ${out#"$top/"} is up to date ($release)"
     exit 0
 fi
 extract
-debs_of_label > "$stamp"
-echo "fetch-l1-kernel: build/nested/$label: $release, modules:" \
+inputs > "$stamp"
+echo "fetch-l1-kernel: ${out#"$top/"}: $release, modules:" \
      "$(tr '\n' ' ' < "$out/modules/load-order")"

@@ -116,7 +116,7 @@ prepare() {
 boot() {
     nested=$QGM_NESTED/$1
     echo "run-nested: $1: booting L1 (at most ${limit}s)," \
-         "console in build/nested/$1/console.log"
+         "console in ${nested#"$top/"}/console.log"
     start=$(now)
     status=0
     timeout -k 10 "$limit" "$qemu" \
@@ -237,7 +237,7 @@ missing=""
 if [ ! -x "$qemu" ]; then
     missing="$qemu not found: run 'make build'"
 elif [ ! -x "$QGM_BUNDLE/run-kvm-tests" ]; then
-    missing="no test bundle in build/bundle: run 'make bundle'"
+    missing="no test bundle in ${QGM_BUNDLE#"$top/"}: run 'make bundle'${QGM_RESULT_LABEL:+ with QGM_QEMU_SERIES=$QGM_QEMU_SERIES}"
 fi
 if [ -n "$missing" ]; then
     mkdir -p "$results"

@@ -20,6 +20,13 @@ mkdir -p "$results"
 "$obj/pyvenv/bin/meson" test -C "$obj" --no-rebuild --print-errorlogs \
     $names || true
 tap=$results/qtests$QGM_QEMU_SUFFIX.tap
-"$top/scripts/meson-testlog-to-tap.py" "$obj/meson-logs/testlog.json" |
-    "$top/scripts/label-tap.sh" "$QGM_RESULT_LABEL" > "$tap"
+"$top/scripts/meson-testlog-to-tap.py" "$obj/meson-logs/testlog.json" > "$tap.tmp"
+if ! grep -q '^\(not \)\?ok' "$tap.tmp"; then
+    echo "not ok - ${QGM_RESULT_LABEL:+$QGM_RESULT_LABEL }qtests: meson test left no results" \
+         "in ${obj#"$top/"}/meson-logs/testlog.json" > "$tap"
+    rm -f "$tap.tmp"
+    exit 1
+fi
+"$top/scripts/label-tap.sh" "$QGM_RESULT_LABEL" < "$tap.tmp" > "$tap"
+rm -f "$tap.tmp"
 python3 "$top/scripts/count-results.py" "$tap" | tail -n 1

@@ -1,13 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Usage: setup-host.sh [--bench | --cross]
+# Usage: setup-host.sh [--bench | --cross | --deb]
 #
 # Install what the build and the tests need, from Debian only.  Idempotent.
 # --bench: also what 'make bench' needs to draw its chart.
 # --cross: also what the cross builds of config/cross-builds need: each
 # TRIPLET's gcc-TRIPLET and, with ARCH added to dpkg's architectures, the
 # packages of config/cross-packages as PACKAGE:ARCH, all from Debian 12.
+# --deb: also what 'make deb' and 'make check-deb' need on this host
+# (mmdebstrap for their Debian 13 roots, e2fsprogs for the L1 disk); the
+# builds themselves get their tools inside those roots.
 # Multiarch libraries must have the very version of their amd64 twins, so
 # this refuses (before installing anything) an install that would upgrade
 # libc6.
@@ -33,12 +36,13 @@ PACKAGES="
     ninja-build pkg-config libglib2.0-dev python3-venv flex bison
     libfdt-dev device-tree-compiler libnuma-dev seabios qemu-system-data
     ipxe-qemu ccache
-    busybox-static cpio xz-utils kmod gcc make git perl
+    busybox-static cpio xz-utils kmod gcc make git perl quilt
     xsltproc libjson-c-dev libnl-3-dev libnl-route-3-dev libcap-ng-dev
     libxml2-dev libxml2-utils libgnutls28-dev libtirpc-dev
 "
 BACKPORTS_PACKAGES="meson/bookworm-backports python3-pycotap/bookworm-backports"
 BENCH_PACKAGES="python3-matplotlib"
+DEB_PACKAGES="mmdebstrap e2fsprogs"
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 list() {
@@ -55,6 +59,7 @@ cross_packages() {
 
 case ${1:-} in
 --bench) PACKAGES="$PACKAGES $BENCH_PACKAGES" ;;
+--deb) PACKAGES="$PACKAGES $DEB_PACKAGES" ;;
 --cross) PACKAGES="$PACKAGES $(cross_packages | tr '\n' ' ')" ;;
 esac
 

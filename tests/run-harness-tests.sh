@@ -60,6 +60,30 @@ QGM_RESULTS=$work/results "$top/scripts/check-step.sh" tested \
     sh -c "echo 'not ok - tested: a test' > $work/results/tested.tap; exit 1"
 result $(( $(cat "$work"/results/*.tap | grep -c '^not ok') != 1 )) \
     "check-step: a step's own failure is not counted twice"
+# ... nor is another step's failure taken for its own (a step in the
+# background writes its TAP meanwhile).
+rm -f "$work"/results/*.tap
+QGM_RESULTS=$work/results "$top/scripts/check-step.sh" other \
+    sh -c "echo 'not ok - beside: a test' > $work/results/beside.tap; exit 1"
+expect_text "check-step: another step's failure does not hide a step's own" \
+    "not ok - other: exited with status 1" "$work/results/steps.tap"
+# --background returns at once; --wait prints its log after it ended.
+rm -f "$work"/results/*
+QGM_RESULTS=$work/results "$top/scripts/check-step.sh" --background slow \
+    sh -c "sleep 2; echo 'slow output'; exit 3" > "$work/bg.out"
+result $(( $(ls "$work/results" | grep -c '^slow.done$') != 0 )) \
+    "check-step: --background returns before the step ends"
+QGM_RESULTS=$work/results "$top/scripts/check-step.sh" --wait slow > "$work/wait.out"
+expect_text "check-step: --wait prints the step's output" "slow output" "$work/wait.out"
+expect_text "check-step: a background step's failure is recorded" \
+    "not ok - slow: exited with status 3" "$work/results/steps.tap"
+
+# label-tap.sh labels result lines only (the 10.0 series' results).
+printf 'ok 1 - a\nnot ok - b # TODO x\nok c\n# ok d\n1..3\n' | \
+    "$top/scripts/label-tap.sh" qemu-10.0 > "$work/label.tap"
+result $(( $(grep -c -e '^ok 1 - qemu-10.0 a$' -e '^not ok - qemu-10.0 b # TODO x$' \
+             -e '^ok - qemu-10.0 c$' -e '^# ok d$' "$work/label.tap") != 4 )) \
+    "label-tap: the label before each result's name, comments untouched"
 
 # meson-testlog-to-tap.py keeps subtests and turns a silent crash into a failure.
 cat > "$work/testlog.json" <<'EOS'
@@ -76,11 +100,12 @@ expect_text "meson-testlog-to-tap: a crash without results fails" \
 . "$top/config/upstream.env"
 echo "not the real file" > "$work/$UPSTREAM_DSC"
 echo "not the real file" > "$work/$UPSTREAM_ORIG"
+echo "not the real file" > "$work/$UPSTREAM_DEBIAN"
 QGM_CACHE=$work "$top/scripts/fetch-source.sh" qemu > /dev/null 2> "$work/fetch.err"
 result $(( $? != 1 )) "fetch-source qemu: a wrong checksum stops the fetch"
 expect_text "fetch-source qemu: the message names the file and the pinned sum" \
     "fetch-source: $UPSTREAM_DSC: sha256 " "$work/fetch.err"
-rm -f "$work/$UPSTREAM_DSC" "$work/$UPSTREAM_ORIG"
+rm -f "$work/$UPSTREAM_DSC" "$work/$UPSTREAM_ORIG" "$work/$UPSTREAM_DEBIAN"
 
 # A pin that the archive no longer offers stops the fetch before any
 # download, with the pin, its config file and what the archive offers.
@@ -146,6 +171,21 @@ if [ -d "$QGM_LIBVIRT_SRC/.git" ]; then
 else
     result 0 "apply-series libvirt: a patch that does not apply stops the build # SKIP no build/libvirt-src: run 'make apply-libvirt'"
 fi
+
+# debian-source.sh: Debian's libvirt source package with our series after
+# Debian's own patches, and a changelog entry of the +gmemfd1 version.
+. "$top/config/deb.env"
+version=$("$top/scripts/debian-source.sh" libvirt "$work/dsrc/libvirt" 2> "$work/dsrc.err")
+result $(( $? != 0 )) "debian-source: Debian's libvirt with the series"
+[ "$version" = "$LIBVIRT_VERSION$DEB_VERSION_SUFFIX" ] &&
+    [ "$(cd "$work/dsrc/libvirt" && dpkg-parsechangelog -S Version)" = "$version" ]
+result $? "debian-source: the changelog's version is Debian's with $DEB_VERSION_SUFFIX ($version)"
+last=$("$top/scripts/list-entries.sh" "$top/patches/libvirt/series" | tail -n 1)
+[ "$(tail -n 1 "$work/dsrc/libvirt/debian/patches/series")" = "$DEB_PATCH_DIR/$last" ] &&
+    [ -f "$work/dsrc/libvirt/debian/patches/$DEB_PATCH_DIR/$last" ] &&
+    [ -f "$work/dsrc/$LIBVIRT_ORIG" ]
+result $? "debian-source: the series last in debian/patches/series, the orig tarball beside the tree"
+rm -rf "$work/dsrc"
 
 # run-kvm-tests --label names the label in every result, its own failures
 # included, and prints the bundle's provenance first.

@@ -32,7 +32,7 @@ root=$nested/initramfs
 image=$nested/initramfs.cpio.gz
 
 if [ ! -f "$nested/modules/load-order" ]; then
-    echo "make-initramfs: no modules in build/nested/$label:" \
+    echo "make-initramfs: no modules in ${nested#"$top/"}:" \
          "run scripts/fetch-l1-kernel.sh $label" >&2
     exit 1
 fi
