@@ -91,7 +91,9 @@ demo-linux: bundle
 # Every check writes TAP lines into $(RESULTS); the last step counts them all
 # and prints the closing line.  The nested KVM suite runs in the background
 # from the start (one TCG thread: one of the two cores) while the other
-# steps use the other core; the 10.0 series' nested run follows it.  The steps go on after a failure, so that one
+# steps use the other core; the 10.0 series' nested run follows it.  The
+# harness's tests come last before it: their demo run waits for the nested
+# runs of the same tree.  The steps go on after a failure, so that one
 # run reports everything: the no-KVM and cross builds are steps, so that
 # code that compiles only with KVM fails there, not the whole check.
 check: build build-libvirt bench-tools setup-cross apply-10.0
@@ -106,12 +108,12 @@ check: build build-libvirt bench-tools setup-cross apply-10.0
 	$(STEP) interface $(SCRIPTS)/check-interface.sh
 	$(STEP) cross $(SCRIPTS)/check-cross.sh
 	$(STEP) libvirt $(SCRIPTS)/test-libvirt.sh
-	$(STEP) harness tests/run-harness-tests.sh
 	$(STEP) series-10.0 $(Q10) $(SCRIPTS)/check-series.sh
 	$(STEP) build-10.0 $(Q10) $(SCRIPTS)/build.sh
 	$(STEP) qtests-10.0 $(Q10) $(SCRIPTS)/run-qtests.sh
 	$(STEP) interface-10.0 $(Q10) $(SCRIPTS)/check-interface.sh
 	$(STEP) bundle-10.0 $(Q10) $(SCRIPTS)/bundle.sh
+	$(STEP) harness tests/run-harness-tests.sh
 	$(STEP) --wait nested
 	$(STEP) nested-10.0 $(Q10) $(SCRIPTS)/run-nested.sh
 	$(SCRIPTS)/count-results.py $(RESULTS)/*.tap

@@ -145,11 +145,11 @@ grep -q '^  guest-memfd=<OnOffAuto>' /tmp/run.out
 result $? "ours: qemu-system-x86_64 -object memory-backend-memfd,help shows guest-memfd"
 start_daemons
 result $? "ours: virtlogd and virtqemud start"
-virsh domcapabilities --virttype kvm
-sed -n '/<guestMemfd/,/<\/guestMemfd>/p' /tmp/run.out | tr -d ' \n' > /tmp/caps
-echo "# domcapabilities: $(cat /tmp/caps)"
+virsh domcapabilities --virttype kvm --machine pc > /dev/null
+sed -n "/<enum name='guestMemfd'>/,/<\/enum>/p" /tmp/run.out | tr -d ' \n' > /tmp/caps
+echo "# domcapabilities, memoryBacking: $(cat /tmp/caps)"
 grep -q "<value>yes</value>" /tmp/caps
-result $? "ours: virsh domcapabilities lists guestMemfd 'yes' (Linux 7.2)"
+result $? "ours: virsh domcapabilities lists guestMemfd 'yes' (Linux $(uname -r))"
 virsh define /tmp/gmem.xml
 result $? "ours: virsh define of a domain with guestMemfd='yes'"
 virsh dumpxml gmem
