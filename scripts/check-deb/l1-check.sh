@@ -4,8 +4,9 @@
 # The L1 part of 'make check-deb' (scripts/check-deb.sh): PID 1 of the
 # nested L1 guest (Linux 7.2, KVM with guest_memfd MMAP|INIT_SHARED), in
 # the Debian 13 root where the host installed our packages with apt.
-# Debian's own configuration, no systemd: virtlogd and virtqemud started
-# by hand, QEMU run by libvirt as libvirt-qemu.
+# Debian's own configuration, no systemd: virtlogd and libvirtd started
+# by hand (Debian 13's libvirt runs the monolithic libvirtd: it does not
+# install virtqemud), QEMU run by libvirt as libvirt-qemu.
 #   1. ours: QEMU shows the property; virsh domcapabilities says yes; a
 #      domain with guestMemfd='yes' (tests/libvirt/gmem.xml, the
 #      firmware-less test guest) is defined and started, its RAM is QEMU's
@@ -74,19 +75,19 @@ versions() {
 
 start_daemons() {
     mkdir -p /run/libvirt
-    /usr/sbin/virtlogd -d && /usr/sbin/virtqemud -d || return 1
-    for i in $(seq 100); do
-        [ -S /run/libvirt/virtqemud-sock ] && return 0
+    /usr/sbin/virtlogd -d && /usr/sbin/libvirtd -d || return 1
+    for i in $(seq 150); do
+        [ -S /run/libvirt/libvirt-sock ] && return 0
         sleep 0.2
     done
     return 1
 }
 
 stop_daemons() {
-    pkill -x virtqemud
+    pkill -x libvirtd
     pkill -x virtlogd
     for i in $(seq 50); do
-        pgrep -x virtqemud > /dev/null || pgrep -x virtlogd > /dev/null || return 0
+        pgrep -x libvirtd > /dev/null || pgrep -x virtlogd > /dev/null || return 0
         sleep 0.2
     done
 }
@@ -144,7 +145,7 @@ run qemu-system-x86_64 -object memory-backend-memfd,help
 grep -q '^  guest-memfd=<OnOffAuto>' /tmp/run.out
 result $? "ours: qemu-system-x86_64 -object memory-backend-memfd,help shows guest-memfd"
 start_daemons
-result $? "ours: virtlogd and virtqemud start"
+result $? "ours: virtlogd and libvirtd start"
 virsh domcapabilities --virttype kvm --machine pc > /dev/null
 sed -n "/<enum name='guestMemfd'>/,/<\/enum>/p" /tmp/run.out | tr -d ' \n' > /tmp/caps
 echo "# domcapabilities, memoryBacking: $(cat /tmp/caps)"
@@ -167,7 +168,7 @@ versions
 dpkg-query -W -f '${Version}\n' qemu-system-x86 | grep -vq '+gmemfd'
 result $? "downgrade: qemu-system-x86 is Debian's"
 start_daemons
-result $? "downgrade: virtlogd and virtqemud start"
+result $? "downgrade: virtlogd and libvirtd start"
 virsh define /tmp/plain.xml
 result $? "downgrade: virsh define of a domain in a plain memfd"
 run_guest plain '/memfd:' downgrade
@@ -186,7 +187,7 @@ versions
 dpkg-query -W -f '${Version}\n' qemu-system-x86 | grep -q '+gmemfd'
 result $? "upgrade: qemu-system-x86 is our build again"
 start_daemons
-result $? "upgrade: virtlogd and virtqemud start"
+result $? "upgrade: virtlogd and libvirtd start"
 run_guest plain '/memfd:' upgrade
 virsh dumpxml --inactive gmem
 if grep -q "guestMemfd='yes'" /tmp/run.out; then
