@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Usage: build-deb.sh [SERIES...]     (default: DEB_BUILD_SERIES, config/deb.env)
+#        build-deb.sh --lint SERIES    (collect and lintian again, last build)
 #
 # Build Debian's source package of each SERIES's base with the series in
 # debian/patches (scripts/debian-source.sh), the way config/deb.env says,
@@ -18,7 +19,6 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 deb=$QGM_BUILD/deb
 out=$deb/out
 
-[ $# -gt 0 ] || set -- $DEB_BUILD_SERIES
 
 # The qemu packages that an x86-only build leaves empty: gone from DIR,
 # after checking that each holds no program.
@@ -33,6 +33,44 @@ drop_empty() {
             rm -f "$f"
         done
     done
+}
+
+# collect SERIES ROOT WORK: the build's files into build/deb/out/SERIES,
+# without the qemu packages that the x86-only build leaves empty.
+collect() {
+    rm -rf "${out:?}/$1"
+    mkdir -p "$out/$1"
+    (cd "$2$3" && cp ./*.deb ./*.dsc ./*.debian.tar.xz ./*.changes ./*.buildinfo \
+        "$out/$1/") || return 1
+    case $1 in
+    qemu*) drop_empty "$out/$1" || return 1 ;;
+    esac
+}
+
+# lint SERIES ROOT WORK: lintian, in ROOT, on what build/deb/out/SERIES
+# keeps (the source package and the binary packages), into its lintian.txt;
+# its summary.  Status 1 if lintian reports an error or could not run
+# (its exit status 1 means errors, 2 that it could not run).
+lint() {
+    files=$(cd "$out/$1" && ls ./*.dsc ./*.deb | tr '\n' ' ')
+    lrc=0
+    "$top/scripts/deb-root.sh" --run "$2" \
+        "cd $3 && lintian --allow-root --info --display-info $files" \
+        > "$out/$1/lintian.txt" 2>&1 || lrc=$?
+    if [ $lrc -gt 1 ]; then
+        cat "$out/$1/lintian.txt" >&2
+        echo "build-deb: $1: lintian did not run (exit status $lrc)" >&2
+        return 1
+    fi
+    summary=$(grep -E '^[EWIP]: ' "$out/$1/lintian.txt" | cut -c1 | sort | uniq -c |
+              awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')
+    echo "build-deb: $1: $(ls "$out/$1"/*.deb | wc -l) packages in ${out#"$top/"}/$1;" \
+         "lintian: ${summary:-no tags} (E error, W warning, I info, P pedantic)," \
+         "in ${out#"$top/"}/$1/lintian.txt"
+    if grep -q '^E: ' "$out/$1/lintian.txt"; then
+        grep '^E: ' "$out/$1/lintian.txt" >&2
+        return 1
+    fi
 }
 
 # build SERIES: one package, from a fresh tree in a fresh root.
@@ -72,37 +110,16 @@ build() {
         return 1
     }
     echo "build-deb: $package built in $(( $(date +%s) - start )) s"
-    changes=$(cd "$root$work" && ls ./*.changes | head -n 1)
-    [ -n "$changes" ] || return 1
-    # lintian's own exit status is 1 when it found errors, 2 when it could
-    # not run: the report decides, and it must have run.
-    lrc=0
-    "$top/scripts/deb-root.sh" --run "$root" \
-        "cd $work && lintian --allow-root --info --display-info $changes" \
-        > "$root$work/lintian.txt" 2>&1 || lrc=$?
-    if [ $lrc -gt 1 ]; then
-        cat "$root$work/lintian.txt" >&2
-        echo "build-deb: $package: lintian did not run (exit status $lrc)" >&2
-        return 1
-    fi
-    rm -rf "${out:?}/$series"
-    mkdir -p "$out/$series"
-    (cd "$root$work" && cp ./*.deb ./*.dsc ./*.debian.tar.xz ./*.changes ./*.buildinfo \
-        lintian.txt "$out/$series/") || return 1
-    case $series in
-    qemu*) drop_empty "$out/$series" || return 1 ;;
-    esac
-    summary=$(grep -E '^[EWIP]: ' "$out/$series/lintian.txt" | cut -c1 | sort | uniq -c |
-              awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')
-    echo "build-deb: $package $version: $(ls "$out/$series"/*.deb | wc -l) packages in" \
-         "${out#"$top/"}/$series; lintian: ${summary:-no tags} (E error, W warning," \
-         "I info, P pedantic), in ${out#"$top/"}/$series/lintian.txt"
-    if grep -q '^E: ' "$out/$series/lintian.txt"; then
-        grep '^E: ' "$out/$series/lintian.txt" >&2
-        return 1
-    fi
+    collect "$series" "$root" "$work" && lint "$series" "$root" "$work"
 }
 
+# --lint SERIES: only collect and lintian again, on the last build of
+# SERIES.
+if [ "${1:-}" = --lint ]; then
+    collect "$2" "$deb/root-$2" "/build/$2" && lint "$2" "$deb/root-$2" "/build/$2"
+    exit
+fi
+[ $# -gt 0 ] || set -- $DEB_BUILD_SERIES
 failed=""
 for series in "$@"; do
     build "$series" || failed="$failed $series"

@@ -162,7 +162,7 @@ echo "# gmem's QEMU command line: ...memory-backend-memfd...${qemu_cmd}..."
 stop_daemons
 
 # --- 2. back to Debian's packages ---
-run apt-get install -y -q --no-download --allow-downgrades -o Dpkg::Options::=--force-confold $(cat /qgm/debian.list)
+run apt-get install -y -q --allow-downgrades -o Dpkg::Options::=--force-confold $(cat /qgm/debian.list)
 result $? "downgrade: apt-get installs Debian's packages from its cache"
 versions
 dpkg-query -W -f '${Version}\n' qemu-system-x86 | grep -vq '+gmemfd'
@@ -181,7 +181,7 @@ fi
 stop_daemons
 
 # --- 3. ours again ---
-run apt-get install -y -q --no-download -o Dpkg::Options::=--force-confold $(cat /qgm/ours.list)
+run apt-get install -y -q -o Dpkg::Options::=--force-confold $(cat /qgm/ours.list)
 result $? "upgrade: apt-get installs ours from the local repository"
 versions
 dpkg-query -W -f '${Version}\n' qemu-system-x86 | grep -q '+gmemfd'
