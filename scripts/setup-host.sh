@@ -149,9 +149,21 @@ install() {
         --no-install-recommends "$@"
 }
 
+# A mirror in the middle of a sync serves an index that does not match its
+# Release file ("File has unexpected size ... Mirror sync in progress?"):
+# try again a little later before giving up.
+update() {
+    for try in 1 2 3; do
+        apt-get update -qq && return 0
+        echo "setup-host: apt-get update failed (try $try of 3)" >&2
+        [ $try -eq 3 ] || sleep 30
+    done
+    return 1
+}
+
 write_sources
 [ "${1:-}" != --cross ] || add_cross_architectures
-apt-get update -qq
+update
 if [ -n "$(missing_packages)" ] || ! meson_is_new_enough; then
     install $PACKAGES $BACKPORTS_PACKAGES
 fi
