@@ -47,10 +47,21 @@ build() {
 
 mkdir -p "$QGM_RESULTS"
 : > "$out"
-list "$top/config/cross-builds" | while read -r arch _ target; do
+list "$top/config/cross-builds" | while read -r arch triplet target; do
     obj=$QGM_CROSS_OBJ-$arch
     log=$obj.log
     : > "$log"
+    # A toolchain that 'make setup-cross' could not install (the archive
+    # lacked an index of this architecture): say so, build nothing.
+    missing=$(for p in "gcc-$triplet" $(list "$top/config/cross-packages" | sed "s/\$/:$arch/"); do
+                  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' ||
+                      echo "$p"
+              done | tr '\n' ' ')
+    if [ -n "$missing" ]; then
+        echo "ok - cross-$arch: qemu-system-${target%-softmmu} # SKIP its cross toolchain" \
+             "is not installed (${missing% }): 'make setup-cross' could not install it" >> "$out"
+        continue
+    fi
     build "$arch" "qemu-system-${target%-softmmu}"
     if [ ! -f "$obj/build.ninja" ]; then
         continue

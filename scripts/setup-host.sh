@@ -49,9 +49,11 @@ list() {
     "$top/scripts/list-entries.sh" "$1"
 }
 
-# gcc-TRIPLET for each cross build, and config/cross-packages for its ARCH.
+# gcc-TRIPLET for the cross build of ARCH ($1), and config/cross-packages
+# for that ARCH.
 cross_packages() {
     list "$top/config/cross-builds" | while read -r arch triplet _; do
+        [ "$arch" = "$1" ] || continue
         echo "gcc-$triplet"
         list "$top/config/cross-packages" | sed "s/\$/:$arch/"
     done
@@ -60,7 +62,6 @@ cross_packages() {
 case ${1:-} in
 --bench) PACKAGES="$PACKAGES $BENCH_PACKAGES" ;;
 --deb) PACKAGES="$PACKAGES $DEB_PACKAGES" ;;
---cross) PACKAGES="$PACKAGES $(cross_packages | tr '\n' ' ')" ;;
 esac
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -151,13 +152,23 @@ install() {
 
 # A mirror in the middle of a sync serves an index that does not match its
 # Release file ("File has unexpected size ... Mirror sync in progress?"):
-# try again a little later before giving up.
+# try again a little later.  If only indexes of the cross builds' foreign
+# architectures still fail, go on: this host's own packages are complete,
+# and a cross toolchain that cannot be installed is said by --cross (and
+# its cross build skips, naming the reason).
 update() {
     for try in 1 2 3; do
-        apt-get update -qq && return 0
+        apt-get update -qq 2> /tmp/setup-host-update.err && return 0
+        cat /tmp/setup-host-update.err >&2
         echo "setup-host: apt-get update failed (try $try of 3)" >&2
-        [ $try -eq 3 ] || sleep 30
+        [ $try -eq 3 ] || sleep 20
     done
+    if ! grep '^E: Failed to fetch' /tmp/setup-host-update.err |
+            grep -v -E '/binary-(armhf|arm64|armel|i386|ppc64el|s390x|riscv64)/' |
+            grep -q .; then
+        echo "setup-host: only foreign architectures' indexes failed: going on" >&2
+        return 0
+    fi
     return 1
 }
 
@@ -166,6 +177,17 @@ write_sources
 update
 if [ -n "$(missing_packages)" ] || ! meson_is_new_enough; then
     install $PACKAGES $BACKPORTS_PACKAGES
+fi
+# Each cross build's toolchain on its own: one that the archive cannot give
+# (an index of its architecture missing) leaves the others usable;
+# check-cross.sh skips its build, naming the reason.
+if [ "${1:-}" = --cross ]; then
+    for arch in $(list "$top/config/cross-builds" | awk '{ print $1 }'); do
+        PACKAGES=$(cross_packages "$arch" | tr '\n' ' ')
+        [ -n "$(missing_packages)" ] || continue
+        ( install $PACKAGES ) || echo "setup-host: the $arch cross toolchain" \
+            "could not be installed (above); its cross build will skip" >&2
+    done
 fi
 meson_is_new_enough || {
     echo "setup-host: meson >= 1.5 is needed, found $(meson --version)" >&2
