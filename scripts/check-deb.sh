@@ -31,7 +31,6 @@ root=$deb/test-root
 nested=$QGM_BUILD/nested-deb
 label=$L2_KERNEL
 console=$deb/check-deb-console.log
-packages="qemu-system-x86 libvirt-daemon-system libvirt-clients"
 BUSYBOX=/usr/bin/busybox
 PATH=$PATH:/usr/sbin:/sbin
 
@@ -54,7 +53,7 @@ in_root() {
 
 # --- 1. the root, with our packages installed by apt ---
 rm -rf "$root" "$root.tmp"
-"$top/scripts/deb-root.sh" "$root"
+"$top/scripts/deb-root.sh" "$root" $DEB_CHECK_TOOLS
 mkdir -p "$root/qgm/repo"
 for series in $DEB_BUILD_SERIES; do
     cp "$deb/out/$series"/*.deb "$root/qgm/repo/"
@@ -66,11 +65,11 @@ chmod 755 "$root/usr/sbin/policy-rc.d"
 # apt keeps what it downloads: Debian's packages for the downgrade in L1.
 echo 'APT::Keep-Downloaded-Packages "true";' > "$root/etc/apt/apt.conf.d/99keep"
 rm -f "$root/etc/apt/apt.conf.d/"*mmdebstrap* 2>/dev/null || true
-echo "check-deb: apt-get install $packages (ours from the local repository)"
+echo "check-deb: apt-get install $DEB_CHECK_PACKAGES (ours from the local repository)"
 in_root "set -e
     cd /qgm/repo && dpkg-scanpackages -m . > Packages 2>/dev/null
     apt-get update -qq
-    apt-get install -y -q --no-install-recommends $packages" > "$deb/check-deb-install.log" 2>&1 || {
+    apt-get install -y -q --no-install-recommends $DEB_CHECK_PACKAGES" > "$deb/check-deb-install.log" 2>&1 || {
     tail -n 30 "$deb/check-deb-install.log" >&2
     echo "check-deb: apt-get install failed, log in build/deb/check-deb-install.log" >&2
     exit 1

@@ -83,13 +83,19 @@ start_daemons() {
     return 1
 }
 
+# Stopped for real before packages change under them: the next start must
+# run the binaries just installed.
 stop_daemons() {
     pkill -x libvirtd
     pkill -x virtlogd
-    for i in $(seq 50); do
+    for i in $(seq 150); do
         pgrep -x libvirtd > /dev/null || pgrep -x virtlogd > /dev/null || return 0
         sleep 0.2
     done
+    echo "# libvirtd or virtlogd still running after 30 s: SIGKILL"
+    pkill -9 -x libvirtd
+    pkill -9 -x virtlogd
+    sleep 1
 }
 
 # The domain XML: tests/libvirt/gmem.xml with this root's paths; 'plain'
@@ -133,6 +139,9 @@ run_guest() {
 }
 
 echo "@@QGM-TAP-BEGIN@@"
+for tool in pkill pgrep; do
+    command -v $tool > /dev/null || result 1 "L1 setup: $tool is in the root (procps)"
+done
 echo "# L1: Linux $(uname -r), Debian $(cat /etc/debian_version), $(nproc) CPU," \
      "$(awk '/^MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB"
 domain_xml
