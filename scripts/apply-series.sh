@@ -66,10 +66,7 @@ tree_patch_ids() {
 # The orig tarball that 'make fetch' downloaded and verified: this script
 # never downloads.
 unpack_pristine() {
-    if [ ! -f "$tarball" ]; then
-        echo "apply-series: $tarball not found: run 'make fetch'" >&2
-        exit 1
-    fi
+    "$top/scripts/need-files.sh" apply-series fetch "$tarball"
     rm -rf "$src.tmp"
     mkdir -p "$src.tmp"
     tar -xf "$tarball" -C "$src.tmp" --strip-components=1

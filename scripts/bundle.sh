@@ -84,12 +84,8 @@ for t in $(test_binaries); do
         exit 1
     fi
 done
-for f in gmem-bench bench-guest.bin; do
-    [ -f "$QGM_BENCH_BUILD/$f" ] || {
-        echo "bundle: build/bench/$f not found: run 'make bench-tools'" >&2
-        exit 1
-    }
-done
+"$top/scripts/need-files.sh" bundle bench-tools \
+    "$QGM_BENCH_BUILD/gmem-bench" "$QGM_BENCH_BUILD/bench-guest.bin"
 if [ -z "$(test_binaries)" ]; then
     echo "bundle: $list names no test" >&2
     exit 1

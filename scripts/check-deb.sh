@@ -31,7 +31,6 @@ root=$deb/test-root
 nested=$QGM_BUILD/nested-deb
 label=$L2_KERNEL
 console=$deb/check-deb-console.log
-BUSYBOX=/usr/bin/busybox
 PATH=$PATH:/usr/sbin:/sbin
 
 for series in $DEB_BUILD_SERIES; do
@@ -40,12 +39,8 @@ for series in $DEB_BUILD_SERIES; do
         exit 1
     fi
 done
-for f in "$QGM_L0_QEMU" "$QGM_BUNDLE/share/ram-pattern.bin"; do
-    if [ ! -f "$f" ]; then
-        echo "check-deb: $f not found: run 'make bundle'" >&2
-        exit 1
-    fi
-done
+"$top/scripts/need-files.sh" check-deb bundle \
+    "$QGM_L0_QEMU" "$QGM_BUNDLE/share/ram-pattern.bin"
 
 in_root() {
     "$top/scripts/deb-root.sh" --run "$root" "$@"
@@ -108,15 +103,11 @@ initrd=$kernel/check-deb-initramfs.cpio.gz
 tmp=$kernel/initramfs-root
 rm -rf "$tmp"
 mkdir -p "$tmp/bin" "$tmp/dev" "$tmp/proc" "$tmp/sys" "$tmp/modules"
-cp "$BUSYBOX" "$tmp/bin/busybox"
-for applet in $("$BUSYBOX" --list); do
-    [ "$applet" = busybox ] || ln -s busybox "$tmp/bin/$applet"
-done
+"$top/scripts/nested/busybox-root.sh" "$tmp"
 cp "$top/scripts/check-deb/init" "$tmp/init"
 chmod 755 "$tmp/init"
 cp "$kernel/modules/"* "$tmp/modules/"
-(cd "$tmp" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible) |
-    gzip -n -6 > "$initrd"
+"$top/scripts/nested/pack-initramfs.sh" "$tmp" "$initrd"
 rm -rf "$tmp"
 image=$deb/test-root.ext4
 size=$(( $(du -sm "$root" | cut -f1) + 1024 ))

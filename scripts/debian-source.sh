@@ -48,12 +48,8 @@ libvirt)
     orig=$UPSTREAM_ORIG debian=$UPSTREAM_DEBIAN
     ;;
 esac
-for f in "$orig" "$debian"; do
-    if [ ! -f "$QGM_CACHE/$f" ]; then
-        echo "debian-source: $QGM_CACHE/$f not found: run 'make fetch'" >&2
-        exit 1
-    fi
-done
+"$top/scripts/need-files.sh" debian-source fetch \
+    "$QGM_CACHE/$orig" "$QGM_CACHE/$debian"
 patches=$top/patches/$series
 list=$("$top/scripts/list-entries.sh" "$patches/series")
 

@@ -308,4 +308,35 @@ expect_text "check-interface: names the type that differs" \
 expect_text "check-interface: names the member upstream has and QEMU lacks" \
     "x-upstream-only" "$work/interface.bad"
 
+# need-files.sh names the missing input and the make target that makes it.
+touch "$work/present"
+"$top/scripts/need-files.sh" tester fetch "$work/present" "$work/absent" \
+    > /dev/null 2> "$work/need.err"
+result $(( $? != 1 )) "need-files: exit status 1 when an input is missing"
+expect_text "need-files: names the file and the target" \
+    "tester: $work/absent not found: run 'make fetch'" "$work/need.err"
+"$top/scripts/need-files.sh" tester fetch "$work/present"
+result $? "need-files: exit status 0 when every input is there"
+
+# busybox-root.sh and pack-initramfs.sh: the archive holds busybox and its
+# applet links, and a copy of the tree gives the same archive.
+if [ -x /usr/bin/busybox ]; then
+    "$top/scripts/nested/busybox-root.sh" "$work/initramfs" &&
+        "$top/scripts/nested/pack-initramfs.sh" "$work/initramfs" "$work/initramfs1.cpio.gz"
+    result $? "busybox-root, pack-initramfs: an initramfs"
+    # A copy (other inodes, the same times) packed a second later.
+    cp -a "$work/initramfs" "$work/initramfs-copy"
+    sleep 1
+    "$top/scripts/nested/pack-initramfs.sh" "$work/initramfs-copy" "$work/initramfs2.cpio.gz"
+    cmp -s "$work/initramfs1.cpio.gz" "$work/initramfs2.cpio.gz"
+    result $? "pack-initramfs: a copy of the tree, packed a second later, gives the same archive"
+    gzip -dc "$work/initramfs1.cpio.gz" | cpio --quiet -t > "$work/initramfs.list"
+    grep -qx bin/busybox "$work/initramfs.list"
+    result $? "busybox-root: the archive holds bin/busybox"
+    grep -qx bin/sh "$work/initramfs.list"
+    result $? "busybox-root: and its applet links (bin/sh)"
+else
+    echo "ok - busybox-root, pack-initramfs # SKIP no /usr/bin/busybox: run 'make setup'" >> "$out"
+fi
+
 python3 "$top/scripts/count-results.py" "$out" | tail -n 1

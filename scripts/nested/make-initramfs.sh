@@ -19,7 +19,6 @@ set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/config/harness.env"
-BUSYBOX=/usr/bin/busybox
 
 if [ $# -ne 1 ]; then
     echo "usage: $0 LABEL" >&2
@@ -38,11 +37,6 @@ if [ ! -f "$nested/modules/load-order" ]; then
 fi
 if [ ! -x "$bundle/run-kvm-tests" ]; then
     echo "make-initramfs: no bundle in ${bundle#"$top/"}: run 'make bundle'" >&2
-    exit 1
-fi
-if ! "$BUSYBOX" --list >/dev/null 2>&1 || ldd "$BUSYBOX" >/dev/null 2>&1; then
-    echo "make-initramfs: $BUSYBOX is not a static busybox: run 'make setup'" \
-         "(it installs busybox-static)" >&2
     exit 1
 fi
 
@@ -84,10 +78,7 @@ ln -s bin "$root/sbin"
 ln -s ../bin "$root/usr/bin"
 ln -s ../bin "$root/usr/sbin"
 
-cp "$BUSYBOX" "$root/bin/busybox"
-for applet in $("$BUSYBOX" --list); do
-    [ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
-done
+"$top/scripts/nested/busybox-root.sh" "$root"
 cp "$top/scripts/nested/init" "$root/init"
 chmod 755 "$root/init"
 echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
@@ -116,8 +107,7 @@ for lib in $(host_libraries); do
     cp -L "$lib" "$root$lib"
 done
 
-(cd "$root" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible) \
-    | gzip -n -6 > "$image"
+"$top/scripts/nested/pack-initramfs.sh" "$root" "$image"
 echo "make-initramfs: ${nested#"$top/"}/initramfs.cpio.gz" \
      "($(du -h "$image" | cut -f1)), suites: $(ls "$root/suites" | tr '\n' ' ')" \
      "host libraries: $(host_libraries | tr '\n' ' ')"

@@ -1,0 +1,19 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Usage: pack-initramfs.sh DIR OUT
+#
+# Write DIR as the gzipped newc cpio archive OUT, the form the kernel takes
+# as an initramfs: every file owned by root, in a fixed order, with no
+# inode numbers from the host and no time stamp in the gzip header, so that
+# a copy of DIR (cp -a) gives the same OUT.
+set -eu
+
+if [ $# -ne 2 ]; then
+    echo "usage: $0 DIR OUT" >&2
+    exit 2
+fi
+dir=$1 out=$2
+(cd "$dir" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible) |
+    gzip -n -6 > "$out.tmp"
+mv "$out.tmp" "$out"
