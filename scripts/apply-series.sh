@@ -95,7 +95,7 @@ apply_series() {
     done
 }
 
-[ -d "$src/.git" ] || unpack_pristine
+[ -d "$src/.git" ] || unpack_pristine || exit 1
 if [ "$(series_patch_ids)" = "$(tree_patch_ids)" ]; then
     echo "apply-series: $src already carries the $name series" \
          "($(series_patches | wc -l) patches)"

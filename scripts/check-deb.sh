@@ -41,6 +41,7 @@ for series in $DEB_BUILD_SERIES; do
 done
 "$top/scripts/need-files.sh" check-deb bundle \
     "$QGM_L0_QEMU" "$QGM_BUNDLE/share/ram-pattern.bin"
+"$top/scripts/nested/busybox-root.sh" --check
 
 in_root() {
     "$top/scripts/deb-root.sh" --run "$root" "$@"

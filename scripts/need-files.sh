@@ -14,7 +14,7 @@ fi
 who=$1 target=$2
 shift 2
 for f in "$@"; do
-    if [ ! -e "$f" ]; then
+    if [ ! -f "$f" ]; then
         echo "$who: $f not found: run 'make $target'" >&2
         exit 1
     fi

@@ -39,6 +39,7 @@ if [ ! -x "$bundle/run-kvm-tests" ]; then
     echo "make-initramfs: no bundle in ${bundle#"$top/"}: run 'make bundle'" >&2
     exit 1
 fi
+"$top/scripts/nested/busybox-root.sh" --check
 
 payload=$QGM_BUILD/nested-payload
 # The suites of QGM_NESTED_SUITES (config/harness.env), or all of them.
