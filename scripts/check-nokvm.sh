@@ -5,6 +5,8 @@
 # (build/qemu-nokvm, scripts/build.sh --nokvm: TCG only, the KVM stub),
 # with the bundle's run-kvm-tests, each result labelled 'nokvm: ', into
 # build/results/nokvm.tap.  Every test must pass or skip with its reason.
+# For the series of QGM_QEMU_SERIES=qemu-10.0: build/qemu-10.0-nokvm,
+# labelled 'qemu-10.0 nokvm: ', into build/results/nokvm-10.0.tap.
 # run-kvm-tests runs from a tree laid out as the bundle is: here one of
 # links into the build, build/qemu-nokvm-tests.
 set -eu
@@ -26,5 +28,6 @@ cp "$top/scripts/bundle/run-kvm-tests" "$tree/"
 echo "QGM_TEST_TIMEOUT=\${QGM_TEST_TIMEOUT:-$QGM_TEST_TIMEOUT}" > "$tree/defaults.env"
 
 # Its exit status is not the verdict: the TAP lines are.
-"$tree/run-kvm-tests" --label nokvm > "$QGM_RESULTS/nokvm.tap" || true
-tail -n 1 "$QGM_RESULTS/nokvm.tap"
+tap=$QGM_RESULTS/nokvm$QGM_QEMU_SUFFIX.tap
+"$tree/run-kvm-tests" --label "${QGM_RESULT_LABEL:+$QGM_RESULT_LABEL }nokvm" > "$tap" || true
+tail -n 1 "$tap"
