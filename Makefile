@@ -14,7 +14,7 @@ BENCH := $(call harness-path,QGM_BENCH_BUILD)
 
 .PHONY: all setup fetch apply build demo demo-linux check check-series check-qtests \
         apply-10.0 build-10.0 check-10.0 check-quilt deb check-deb \
-        build-nokvm-10.0 check-nokvm-10.0 \
+        build-nokvm-10.0 check-nokvm-10.0 check-bisect-10.0 \
         check-interface setup-cross build-nokvm check-nokvm check-cross \
         check-harness check-nested bundle bench bench-tools export \
         check-bisect check-bisect-libvirt clean distclean apply-libvirt \
@@ -231,6 +231,9 @@ export-libvirt:
 # Slow, not part of check: build after each patch in turn.
 check-bisect: apply
 	$(SCRIPTS)/check-bisect.sh
+
+check-bisect-10.0: apply-10.0
+	$(Q10) $(SCRIPTS)/check-bisect.sh
 
 # The same for the libvirt series: build and run its tests after each patch.
 check-bisect-libvirt: build-libvirt

@@ -3,8 +3,11 @@
 #
 # Bisectability: build qemu-system-x86_64 after each patch of the series in
 # turn, in build/src, incrementally, then everything after the last one (the
-# qtests of config/qtests.list only exist once their patch is applied).  Slow (the rename patch rebuilds most of QEMU),
-# so it is not part of 'make check'.  Leaves build/src at the full series.
+# qtests of config/qtests.list only exist once their patch is applied).
+# Slow (the rename patch rebuilds most of QEMU), so it is not part of
+# 'make check'.  Leaves build/src at the full series.  With
+# QGM_QEMU_SERIES=qemu-10.0 (make check-bisect-10.0), the same for the
+# 10.0 series in build/src-10.0.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
