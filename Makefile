@@ -156,8 +156,8 @@ check-nokvm: build-nokvm
 	mkdir -p $(RESULTS)
 	$(SCRIPTS)/check-nokvm.sh
 
-# The same for the 10.0 series: not in 'make check', whose time it would
-# push past an hour on a fresh machine (a second cold build).
+# The same for the 10.0 series: not in 'make check', whose time another
+# cold QEMU build would push past an hour on a fresh machine.
 check-nokvm-10.0: build-nokvm-10.0
 	mkdir -p $(RESULTS)
 	$(Q10) $(SCRIPTS)/check-nokvm.sh
@@ -208,7 +208,7 @@ $(BENCH)/bench-guest-syms.h: $(BENCH)/bench-guest.elf
 
 # Debian 13's qemu and libvirt source packages with our series in
 # debian/patches, built in a clean trixie root, lintian on the result:
-# build/deb/out/ (config/deb.env; about 45 minutes, not part of check).
+# build/deb/out/ (config/deb.env; 60-75 minutes, not part of check).
 deb: fetch
 	$(SCRIPTS)/setup-host.sh --deb
 	$(SCRIPTS)/build-deb.sh

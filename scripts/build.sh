@@ -7,6 +7,8 @@
 #   (no option)   build/qemu, the flags of config/configure-flags: by
 #                 default qemu-system-x86_64 and the qtests of
 #                 config/qtests.list and config/kvm-tests.list.
+#                 With QGM_QEMU_SERIES=qemu-10.0: build/qemu-10.0 (and
+#                 build/qemu-10.0-nokvm, build/qemu-10.0-cross-ARCH).
 #   --nokvm       build/qemu-nokvm, the same flags but KVM disabled (TCG
 #                 only, the KVM stub): by default qemu-system-x86_64 and the
 #                 binaries of config/kvm-tests.list.

@@ -13,21 +13,22 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/config/harness.env"
 src=$QGM_SRC
+log=$QGM_BUILD/bisect$QGM_QEMU_SUFFIX.log
 
 for commit in $(git -C "$src" rev-list --reverse "$QGM_BASE_TAG..main"); do
     git -C "$src" checkout -q "$commit"
     echo "check-bisect: $(git -C "$src" log -1 --format=%s "$commit")"
     if ! "$top/scripts/build.sh" qemu-system-x86_64 \
-            > "$QGM_BUILD/bisect.log" 2>&1; then
-        tail -30 "$QGM_BUILD/bisect.log" >&2
+            > "$log" 2>&1; then
+        tail -30 "$log" >&2
         git -C "$src" checkout -q main
         echo "check-bisect: the tree does not build after this patch" >&2
         exit 1
     fi
 done
 git -C "$src" checkout -q main
-"$top/scripts/build.sh" > "$QGM_BUILD/bisect.log" 2>&1 || {
-    tail -30 "$QGM_BUILD/bisect.log" >&2
+"$top/scripts/build.sh" > "$log" 2>&1 || {
+    tail -30 "$log" >&2
     echo "check-bisect: the qtests do not build on the whole series" >&2
     exit 1
 }

@@ -8,7 +8,7 @@
 # For the series of QGM_QEMU_SERIES=qemu-10.0: build/qemu-10.0-nokvm,
 # labelled 'qemu-10.0 nokvm: ', into build/results/nokvm-10.0.tap.
 # run-kvm-tests runs from a tree laid out as the bundle is: here one of
-# links into the build, build/qemu-nokvm-tests.
+# links into the build, build/qemu-nokvm-tests (build/qemu-10.0-nokvm-tests).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
