@@ -215,7 +215,7 @@ deb: fetch
 
 # Those packages installed with apt into a clean trixie root and used on
 # real KVM in the nested L1 guest: define, start, downgrade to Debian's and
-# upgrade back (about 15 minutes, not part of check).
+# upgrade back (about 10 minutes, not part of check).
 check-deb: bundle
 	$(SCRIPTS)/setup-host.sh --deb
 	$(SCRIPTS)/check-deb.sh
