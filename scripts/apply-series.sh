@@ -66,7 +66,7 @@ tree_patch_ids() {
 # The orig tarball that 'make fetch' downloaded and verified: this script
 # never downloads.
 unpack_pristine() {
-    "$top/scripts/need-files.sh" apply-series fetch "$tarball"
+    "$top/scripts/need-files.sh" apply-series fetch "$tarball" || exit 1
     rm -rf "$src.tmp"
     mkdir -p "$src.tmp"
     tar -xf "$tarball" -C "$src.tmp" --strip-components=1
@@ -95,7 +95,7 @@ apply_series() {
     done
 }
 
-[ -d "$src/.git" ] || unpack_pristine || exit 1
+[ -d "$src/.git" ] || unpack_pristine
 if [ "$(series_patch_ids)" = "$(tree_patch_ids)" ]; then
     echo "apply-series: $src already carries the $name series" \
          "($(series_patches | wc -l) patches)"
