@@ -90,12 +90,21 @@ result $(( $(grep -c -e '^ok 1 - qemu-10.0 a$' -e '^not ok - qemu-10.0 b # TODO 
 cat > "$work/testlog.json" <<'EOS'
 {"name": "qtest-x86_64/a-test", "result": "OK", "stdout": "1..2\nok 1 /x\nok 2 /y # SKIP why\n"}
 {"name": "qtest-x86_64/b-test", "result": "FAIL", "stdout": "Bail out!\n"}
+{"name": "libvirt:bin / c-test", "result": "SKIP", "stdout": "", "stderr": "no UTF-8 locale\n"}
+{"name": "libvirt:bin / d-test", "result": "EXPECTEDFAIL", "stdout": ""}
+{"name": "libvirt:bin / e-test", "result": "TIMEOUT", "stdout": ""}
 EOS
 "$top/scripts/meson-testlog-to-tap.py" "$work/testlog.json" > "$work/log.tap"
 expect_text "meson-testlog-to-tap: subtests kept" "ok - qtest-x86_64/a-test: /y # SKIP why" \
     "$work/log.tap"
 expect_text "meson-testlog-to-tap: a crash without results fails" \
     "not ok - qtest-x86_64/b-test: meson says FAIL" "$work/log.tap"
+expect_text "meson-testlog-to-tap: a skip without results is a skip, with its reason" \
+    "ok - c-test: meson says SKIP # SKIP the program skipped itself (exit status 77), its last words: no UTF-8 locale" "$work/log.tap"
+expect_text "meson-testlog-to-tap: an expected failure passes" \
+    "ok - d-test: meson says EXPECTEDFAIL" "$work/log.tap"
+expect_text "meson-testlog-to-tap: a timeout fails" \
+    "not ok - e-test: meson says TIMEOUT" "$work/log.tap"
 
 # fetch-source.sh refuses a download whose checksum is wrong.
 . "$top/config/upstream.env"
