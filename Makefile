@@ -19,7 +19,8 @@ BENCH := $(call harness-path,QGM_BENCH_BUILD)
         check-harness check-nested bundle bench bench-tools export \
         check-bisect check-bisect-libvirt clean distclean apply-libvirt \
         nested-suite \
-        build-libvirt check-libvirt export-libvirt libvirt-caps
+        build-libvirt build-libvirt-stock check-libvirt export-libvirt \
+        libvirt-caps
 
 all: build build-libvirt demo
 
@@ -78,14 +79,19 @@ apply-libvirt: fetch
 build-libvirt: apply-libvirt
 	$(SCRIPTS)/build-libvirt.sh
 
+# Stock libvirt 11.3.0 (virtqemud and its QEMU driver, no series), which
+# the nested libvirt suite runs over a domain of ours: a downgrade.
+build-libvirt-stock: apply-libvirt
+	$(SCRIPTS)/build-libvirt-stock.sh
+
 # libvirt's capability probe of our QEMU on KVM in the nested L1 guest: the
 # data of the libvirt series' tests (see README, With libvirt).
-libvirt-caps: bundle build-libvirt
+libvirt-caps: bundle build-libvirt build-libvirt-stock
 	$(SCRIPTS)/run-nested.sh --libvirt-caps
 
 # One nested suite alone, on every L1 kernel, without the bundle's tests:
 # for working on a suite (make nested-suite SUITE=libvirt).
-nested-suite: bundle build-libvirt
+nested-suite: bundle build-libvirt build-libvirt-stock
 	$(SCRIPTS)/run-nested.sh --suite $(SUITE)
 
 # A Linux guest on guest_memfd, inside the nested L1 guest (a few minutes).
@@ -100,7 +106,7 @@ demo-linux: bundle
 # runs of the same tree.  The steps go on after a failure, so that one
 # run reports everything: the no-KVM and cross builds are steps, so that
 # code that compiles only with KVM fails there, not the whole check.
-check: build build-libvirt bench-tools setup-cross apply-10.0
+check: build build-libvirt build-libvirt-stock bench-tools setup-cross apply-10.0
 	rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	$(STEP) bundle $(SCRIPTS)/bundle.sh
 	$(STEP) --background nested $(SCRIPTS)/run-nested.sh
@@ -176,7 +182,7 @@ check-libvirt: build-libvirt
 	$(SCRIPTS)/test-libvirt.sh
 
 # The nested suites include libvirt's (scripts/nested/suites/libvirt.*).
-check-nested: bundle build-libvirt
+check-nested: bundle build-libvirt build-libvirt-stock
 	mkdir -p $(RESULTS)
 	$(SCRIPTS)/run-nested.sh
 

@@ -35,7 +35,8 @@ for commit in $(git -C "$src" rev-list --reverse "$QGM_BASE_TAG..main"); do
         echo "check-bisect-libvirt: a test fails after this patch (see $log)" >&2
         exit 1
     fi
-    echo "check-bisect-libvirt:   $(grep -E '^(Ok|Expected Fail|Fail|Skipped|Timeout): ' "$log" | tr -s ' ' | paste -sd ',' -)"
+    echo "check-bisect-libvirt:   $(grep -E '^(Ok|Expected Fail|Fail|Skipped|Timeout): ' "$log" |
+        sed 's/: */ /; s/ *$//' | paste -sd ',' - | sed 's/,/, /g')"
 done
 back
 echo "check-bisect-libvirt: every patch builds and passes libvirt's whole unit test suite"

@@ -95,7 +95,8 @@ done
 cp "$nested/modules/load-order" "$root/modules/"
 
 cp -R "$bundle" "$root/opt/"
-mkdir -p "$root/suites"
+mkdir -p "$root/suites/lib"
+cp "$top/scripts/nested/suite-lib.sh" "$root/suites/lib/"
 for suite in $suites; do
     name=$(basename "$suite" .sh)
     cp "$suite" "$root/suites/"

@@ -24,6 +24,7 @@
 # libvirt's validation, with their exact messages.
 # Prints TAP lines; the virsh transcript goes along as '#' comments.
 
+. /suites/lib/suite-lib.sh
 lv=/opt/libvirt
 export LD_LIBRARY_PATH=$lv/lib:$BUNDLE/lib
 emulator=$BUNDLE/bin/qemu-system-x86_64
@@ -124,6 +125,16 @@ check_samples() {
     done
 }
 
+# The Linux guest's checks, skipped with REASON.
+skip_linux_guest() {
+    for t in "a Linux guest with a virtio-mem device" "virtio-mem plug" \
+             "virtio-mem unplug" "dimm attach-device --live" \
+             "dimm on huge pages refused at hot-plug" \
+             "managedsave and start"; do
+        echo "ok - libvirt: $t # SKIP $1"
+    done
+}
+
 kernel_has_gmem_mmap() {
     uname -r | awk -F. '{ exit !($1 * 1000 + $2 >= 6018) }'
 }
@@ -141,19 +152,36 @@ cat > "$lv/libexec/libvirt_iohelper" <<EOF
 LD_LIBRARY_PATH=$LD_LIBRARY_PATH exec $lv/libexec/libvirt_iohelper.bin "\$@"
 EOF
 chmod 755 "$lv/libexec/libvirt_iohelper"
-"$lv/sbin/virtqemud" --daemon
-for i in $(seq 50); do
-    [ -S "$run_dir/virtqemud-sock" ] && break
-    sleep 0.2
-done
-[ -S "$run_dir/virtqemud-sock" ]
+# Start a virtqemud (the command and its environment as arguments) and
+# wait for its socket (bounded: 10 s).
+start_virtqemud() {
+    env "$@" --daemon
+    for i in $(seq 50); do
+        [ -S "$run_dir/virtqemud-sock" ] && break
+        sleep 0.2
+    done
+    if [ ! -S "$run_dir/virtqemud-sock" ]; then
+        sed 's/^/# virtqemud.log: /' "$lv/var/log/virtqemud.log" 2>/dev/null | tail -n 20
+        return 1
+    fi
+    daemon=$(pidof virtqemud)
+    echo "# virtqemud pid $daemon"
+}
+
+# Stop it as a package upgrade does (SIGTERM) and wait until it has gone
+# (bounded: 10 s).
+stop_virtqemud() {
+    kill "$daemon"
+    for i in $(seq 50); do
+        kill -0 "$daemon" 2>/dev/null || return 0
+        sleep 0.2
+    done
+    return 1
+}
+
+start_virtqemud "$lv/sbin/virtqemud"
 result $? "virtqemud starts as root without systemd"
-if [ ! -S "$run_dir/virtqemud-sock" ]; then
-    sed 's/^/# virtqemud.log: /' "$lv/var/log/virtqemud.log" 2>/dev/null | tail -n 20
-    exit 1
-fi
-daemon=$(pidof virtqemud)
-echo "# virtqemud pid $daemon"
+[ -n "$daemon" ] || exit 1
 
 virsh domcapabilities --emulatorbin "$emulator" --virttype kvm --machine pc \
     > /dev/null
@@ -203,12 +231,7 @@ if ! kernel_has_gmem_mmap; then
     result $? "after the failed start no QEMU is left and virtqemud still runs"
     virsh undefine gmem
     result $? "virsh undefine"
-    for t in "a Linux guest with a virtio-mem device" "virtio-mem plug" \
-             "virtio-mem unplug" "dimm attach-device --live" \
-             "dimm on huge pages refused at hot-plug" \
-             "managedsave and start"; do
-        echo "ok - libvirt: $t # SKIP Linux $(uname -r) has no guest_memfd MMAP|INIT_SHARED"
-    done
+    skip_linux_guest "Linux $(uname -r) has no guest_memfd MMAP|INIT_SHARED"
     kill "$daemon"
     exit 0
 fi
@@ -258,6 +281,46 @@ result $? "after restore, still paused, the guest's memory holds its mailbox and
 virsh resume gmem
 result $? "virsh resume"
 
+# --- a downgrade to stock libvirt with the domain running, and back ---
+# A libvirt without the series refuses a status XML whose <qemuCaps> names
+# a capability it does not know, and loses the running domain: ours keeps
+# the series' capability in an element of its own, which it ignores.
+status_xml=$run_dir/qemu/gmem.xml
+sed -n '/<qemuCapsDownstream>/,/<\/qemuCapsDownstream>/p' "$status_xml" |
+    sed 's/^/# status XML: /'
+! sed -n '/<qemuCaps>/,/<\/qemuCaps>/p' "$status_xml" |
+    grep -q "name='memory-backend-memfd.guest-memfd'" &&
+    sed -n '/<qemuCapsDownstream>/,/<\/qemuCapsDownstream>/p' "$status_xml" |
+    grep -q "<flag name='memory-backend-memfd.guest-memfd'/>"
+result $? "the status XML of the running domain has the series' QEMU capability in <qemuCapsDownstream>, not in <qemuCaps>"
+
+if [ -x "$lv/stock/sbin/virtqemud" ]; then
+    stop_virtqemud
+    result $? "our virtqemud stops (SIGTERM) with the domain running"
+    start_virtqemud LD_LIBRARY_PATH="$lv/stock/lib:$BUNDLE/lib" \
+        LIBVIRT_DRIVER_DIR="$lv/stock/drivers" "$lv/stock/sbin/virtqemud"
+    result $? "stock libvirt 11.3.0's virtqemud starts on the same state"
+    virsh version --daemon > /dev/null
+    grep 'daemon' /tmp/virsh.out | sed 's/^/# /'
+    virsh domstate gmem
+    grep -qx running /tmp/virsh.out && [ "$(qemu_pid)" = "$pid" ] && check_samples
+    result $? "stock virtqemud reloads the running domain: running, the same QEMU (pid $pid), its monitor answers with the guest's pattern"
+    stop_virtqemud && start_virtqemud "$lv/sbin/virtqemud"
+    result $? "back to our virtqemud"
+    virsh domstate gmem
+    grep -qx running /tmp/virsh.out && [ "$(qemu_pid)" = "$pid" ] &&
+        grep -q '\[kvm-gmem\]' "/proc/$pid/maps" && check_samples
+    result $? "our virtqemud still manages the domain: running on [kvm-gmem], the guest's pattern intact"
+    virsh dumpxml --inactive gmem > /dev/null
+    grep -q "<source type='memfd' guestMemfd='yes'/>" /tmp/virsh.out
+    result $? "the persistent definition kept guestMemfd='yes' through the downgrade"
+else
+    for t in "stock virtqemud reloads the running domain" \
+             "back to our virtqemud"; do
+        echo "ok - libvirt: $t # SKIP no stock libvirt in the payload (make build-libvirt-stock)"
+    done
+fi
+
 virsh destroy gmem
 result $? "virsh destroy"
 for i in $(seq 50); do
@@ -286,42 +349,9 @@ DIMM_MIB=128
 VMEM_MIB=512
 RAM_MIB=256
 
-uptime_s() {
-    cut -d' ' -f1 /proc/uptime | cut -d. -f1
-}
-
-# The lines of FILE without a last line still being written.
-complete_lines() {
-    if [ -n "$(tail -c 1 "$1" 2>/dev/null)" ]; then
-        sed '$d' "$1"
-    else
-        cat "$1" 2>/dev/null
-    fi
-}
-
-# wait_line FILE REGEX SECONDS: until FILE has a complete line matching.
-wait_line() {
-    local until=$(($(uptime_s) + $3))
-    while [ "$(uptime_s)" -le $until ]; do
-        complete_lines "$1" | grep -qE "$2" && return 0
-        sleep 0.5
-    done
-    echo "# waited ${3}s in vain for '$2' in $1"
-    return 1
-}
-
-# l2 COMMAND: run COMMAND in the guest's /init, print its output; its exit
-# status, or 124 when no answer came within L2_STEP_WAIT.
+# l2 COMMAND: run COMMAND in the guest's /init (suite-lib.sh's l2_run).
 l2() {
-    # The id lives in a file: l2 often runs in a command substitution.
-    local l2_id=$(($(cat "$l2dir/cmd.id" 2>/dev/null || echo 0) + 1))
-    echo $l2_id > "$l2dir/cmd.id"
-    local before=$(wc -l < "$l2dir/cmd.log")
-    printf '%s %s\n' $l2_id "$1" 1<> "$l2dir/cmd.in"
-    wait_line "$l2dir/cmd.log" "^@@L2-DONE $l2_id " $L2_STEP_WAIT || return 124
-    complete_lines "$l2dir/cmd.log" | sed -n "$((before + 1)),\$p" \
-        | grep -v -e '^@@L2-DONE' -e '^memcheck: churn'
-    return "$(sed -n "s/^@@L2-DONE $l2_id \([0-9]*\)$/\1/p" "$l2dir/cmd.log")"
+    l2_run "$l2dir" "$1" $L2_STEP_WAIT
 }
 
 # memcheck ARGS: memcheck in the guest; its verdict line in $verdict.
@@ -340,15 +370,7 @@ linux_pid() {
 
 # gmem_rss SIZE_MIB: Rss (MiB) of QEMU's [kvm-gmem] mapping of that size.
 gmem_rss() {
-    awk -v want=$(($1 * 1024)) '
-        $1 ~ /^[0-9a-f]+-[0-9a-f]+$/ { in_map = ($0 ~ /kvm-gmem/); size = 0; next }
-        in_map && $1 == "Size:" { size = $2 }
-        in_map && $1 == "Rss:" && size == want { printf "%d\n", $2 / 1024 }
-    ' "/proc/$(linux_pid)/smaps"
-}
-
-unevictable_mib() {
-    awk '/^Unevictable:/ { printf "%d\n", $2 / 1024 }' /proc/meminfo
+    smaps_rss "$(linux_pid)" kvm-gmem "$1"
 }
 
 guest_mib() {
@@ -377,6 +399,12 @@ l2_logs() {
     tr -d '\r' < "$l2dir/console.log" 2>/dev/null | tail -n 15 | sed 's/^/# console: /'
     tail -n 15 "$lv/var/log/libvirt/qemu/gmem-linux.log" 2>/dev/null | sed 's/^/# qemu log: /'
 }
+
+if [ ! -f /opt/linux-guest/vmlinuz ] || [ ! -f /opt/linux-guest/initramfs.cpio.gz ]; then
+    skip_linux_guest "no Linux guest in this L1: /opt/linux-guest, the linux-guest suite's payload, is missing (run that suite too)"
+    kill "$daemon"
+    exit 0
+fi
 
 rm -rf "$l2dir"
 mkdir -p "$l2dir"

@@ -37,6 +37,7 @@
 set -u
 
 label=${QGM_LABEL:-L1}
+. /suites/lib/suite-lib.sh
 qemu=$BUNDLE/bin/qemu-system-x86_64
 payload=/opt/linux-guest
 work=/tmp/linux-guest
@@ -69,35 +70,10 @@ note() {
 }
 failed=0
 
-uptime_s() {
-    cut -d' ' -f1 /proc/uptime
-}
-
-# The lines of FILE without a last line still being written (the logs
-# grow as serial characters arrive).
-complete_lines() {
-    if [ -n "$(tail -c 1 "$1" 2>/dev/null)" ]; then
-        sed '$d' "$1"
-    else
-        cat "$1" 2>/dev/null
-    fi
-}
-
 # wait_for FILE EXTENDED-REGEX SECONDS [NAME]: poll until FILE has a
 # matching line; give up early when L2 NAME's QEMU is gone.
 wait_for() {
-    local until=$(($(uptime_s | cut -d. -f1) + $3))
-    while [ "$(uptime_s | cut -d. -f1)" -le $until ]; do
-        complete_lines "$1" | grep -qE "$2" && return 0
-        if [ -n "${4:-}" ] && ! kill -0 "$(cat "$work/$4/watchdog" 2>/dev/null)" 2>/dev/null; then
-            complete_lines "$1" | grep -qE "$2" && return 0
-            note "$4: QEMU is gone while waiting for '$2'"
-            return 1
-        fi
-        sleep 0.5
-    done
-    note "waited ${3}s in vain for '$2' in $1"
-    return 1
+    wait_line "$1" "$2" "$3" ${4:+"$work/$4/watchdog"}
 }
 
 # start_l2 NAME BACKEND-TYPE-ARGS [QEMU-ARGS...]: start an L2 QEMU whose RAM
@@ -180,18 +156,9 @@ qmp_value() {
     json_number "$(qmp "$1" "$2" "$3")" "$4"
 }
 
-# l2 NAME COMMAND: run COMMAND in L2 NAME's /init, print its output; its
-# exit status, or 124 when no answer came within STEP_WAIT.
+# l2 NAME COMMAND: run COMMAND in L2 NAME's /init (suite-lib.sh's l2_run).
 l2() {
-    local dir=$work/$1 before
-    l2_id=$(($(cat "$dir/cmd.id" 2>/dev/null || echo 0) + 1))
-    echo $l2_id > "$dir/cmd.id"
-    before=$(wc -l < "$dir/cmd.log")
-    printf '%s %s\n' $l2_id "$2" 1<> "$dir/cmd.in"
-    wait_for "$dir/cmd.log" "^@@L2-DONE $l2_id " $STEP_WAIT "$1" || return 124
-    complete_lines "$dir/cmd.log" | sed -n "$((before + 1)),\$p" \
-        | grep -v -e '^@@L2-DONE' -e '^memcheck: churn'
-    return "$(sed -n "s/^@@L2-DONE $l2_id \([0-9]*\)$/\1/p" "$dir/cmd.log")"
+    l2_run "$work/$1" "$2" $STEP_WAIT "$work/$1/watchdog"
 }
 
 qemu_pid() {
@@ -201,11 +168,7 @@ qemu_pid() {
 # rss_mib NAME MAPPING-REGEX SIZE_MIB: Rss (MiB) of QEMU NAME's mapping
 # whose name matches and whose size is SIZE_MIB.
 rss_mib() {
-    awk -v want=$(($3 * 1024)) -v pat="$2" '
-        $1 ~ /^[0-9a-f]+-[0-9a-f]+$/ { in_map = ($0 ~ pat); size = 0; next }
-        in_map && $1 == "Size:" { size = $2 }
-        in_map && $1 == "Rss:" && size == want { printf "%d\n", $2 / 1024 }
-    ' "/proc/$(qemu_pid "$1")/smaps"
+    smaps_rss "$(qemu_pid "$1")" "$2" "$3"
 }
 
 # The mapping lines of QEMU NAME's RAM (size RAM_MIB) that match a regex.
@@ -213,9 +176,6 @@ maps_lines() {
     awk -v pat="$2" '$0 ~ pat' "/proc/$(qemu_pid "$1")/maps"
 }
 
-unevictable_mib() {
-    awk '/^Unevictable:/ { printf "%d\n", $2 / 1024 }' /proc/meminfo
-}
 
 # mem_mib NAME FIELD: a /proc/meminfo field of L2 NAME, in MiB.
 mem_mib() {
