@@ -11,8 +11,8 @@
 # its results, that a second nested run in one tree waits for the
 # first, that the interface check fails where QEMU differs from
 # upstream's recorded facts, and that the small helpers (need-files,
-# busybox-root, pack-initramfs) do their one job.  TAP into
-# build/results/harness.tap.
+# busybox-root, pack-initramfs, the nested suites' suite-lib.sh) do their
+# one job.  TAP into build/results/harness.tap.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,6 +78,23 @@ QGM_RESULTS=$work/results "$top/scripts/check-step.sh" --wait slow > "$work/wait
 expect_text "check-step: --wait prints the step's output" "slow output" "$work/wait.out"
 expect_text "check-step: a background step's failure is recorded" \
     "not ok - slow: exited with status 3" "$work/results/steps.tap"
+
+# suite-lib.sh, the nested suites' helpers, here in a subshell (busybox's
+# sh runs them in L1; bash and dash take the same 'local').
+printf 'one\ntwo\npart' > "$work/serial.log"
+lines=$(. "$top/scripts/nested/suite-lib.sh"; complete_lines "$work/serial.log" | tr '\n' ' ')
+[ "$lines" = "one two " ]
+result $? "suite-lib: complete_lines leaves out a last line still being written"
+(. "$top/scripts/nested/suite-lib.sh"; wait_line "$work/serial.log" '^two$' 5) > /dev/null
+result $? "suite-lib: wait_line finds a complete line"
+sh -c 'exit 0' & echo $! > "$work/gone.pid"
+wait
+start=$(date +%s)
+(. "$top/scripts/nested/suite-lib.sh"; wait_line "$work/serial.log" '^never$' 60 "$work/gone.pid") > "$work/wait.out"
+rc=$?
+result $(( rc == 0 || $(date +%s) - start > 10 )) \
+    "suite-lib: wait_line gives up at once when the writer's process is gone"
+expect_text "suite-lib: wait_line says why it gave up" "is gone while waiting for '^never\$'" "$work/wait.out"
 
 # label-tap.sh labels result lines only (the 10.0 series' results).
 printf 'ok 1 - a\nnot ok - b # TODO x\nok c\n# ok d\n1..3\n' | \
