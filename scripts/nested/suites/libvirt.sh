@@ -325,6 +325,11 @@ if [ -x "$lv/stock/sbin/virtqemud" ]; then
     virsh dumpxml --inactive gmem > /dev/null
     grep -q "<source type='memfd' guestMemfd='yes'/>" /tmp/virsh.out
     result $? "the persistent definition kept guestMemfd='yes' through the downgrade"
+    # As the docs say: stock libvirt rewrote the status XML, and the live
+    # definition without the attribute it does not know.
+    virsh dumpxml gmem > /dev/null
+    ! grep -q "guestMemfd=" /tmp/virsh.out
+    result $? "the live definition lost guestMemfd='yes' under stock libvirt, as documented (the guest stays on guest_memfd until restarted)"
 else
     for t in "stock virtqemud reloads the running domain" \
              "back to our virtqemud"; do
