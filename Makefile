@@ -82,7 +82,7 @@ build-libvirt: apply-libvirt
 # Stock libvirt 11.3.0 (virtqemud and its QEMU driver, no series), which
 # the nested libvirt suite runs over a domain of ours: a downgrade.
 build-libvirt-stock: apply-libvirt
-	$(SCRIPTS)/build-libvirt-stock.sh
+	$(SCRIPTS)/build-libvirt.sh --stock
 
 # libvirt's capability probe of our QEMU on KVM in the nested L1 guest: the
 # data of the libvirt series' tests (see README, With libvirt).
