@@ -35,6 +35,14 @@ trap 'rm -rf "$tmp"' EXIT
 git -C "$src" format-patch -q --zero-commit --no-signature --cover-letter \
     -o "$tmp" "$QGM_BASE_TAG..HEAD"
 
+# The stop point of a QEMU series (scripts/check-stop-point.sh) is a
+# comment line of its series file, after the last patch of the upstream
+# part: keep it after the patch of the same subject (the file name without
+# its number), wherever the export numbers it.
+stop_marker=$(grep '^# stop point:' "$patches/series" 2>/dev/null || true)
+stop_after=$(grep -B1 '^# stop point:' "$patches/series" 2>/dev/null |
+             head -n 1 | sed 's/^[0-9]*-//')
+
 rm -f "$patches"/*.patch
 for p in "$tmp"/*.patch; do
     file=$(basename "$p")
@@ -43,6 +51,20 @@ for p in "$tmp"/*.patch; do
     sed 's/^Subject: \[PATCH [0-9]*\/[0-9]*\]/Subject: [PATCH]/' "$p" > "$patches/$file"
 done
 (cd "$tmp" && ls [0-9]*.patch | grep -v '^0000-') > "$patches/series"
+if [ -n "$stop_marker" ]; then
+    awk -v after="$stop_after" -v marker="$stop_marker" '
+        { print }
+        { name = $0; sub(/^[0-9]*-/, "", name) }
+        name == after { print marker; found = 1 }
+        END { if (!found) exit 1 }
+    ' "$patches/series" > "$tmp/series" || {
+        echo "export-series: the stop point followed '$stop_after'," \
+             "which the series no longer has: put the '# stop point:' line" \
+             "back into $patches/series by hand" >&2
+        exit 1
+    }
+    mv "$tmp/series" "$patches/series"
+fi
 
 subject=$(head -n 1 "$patches/cover-letter.txt")
 tail -n +3 "$patches/cover-letter.txt" > "$tmp/blurb"
@@ -54,4 +76,4 @@ awk -v subject="$subject" -v blurb="$tmp/blurb" '
     }
     { print }
 ' "$tmp/0000-cover-letter.patch" > "$patches/0000-cover-letter.patch"
-echo "export-series: $(wc -l < "$patches/series") patches in patches/$name/"
+echo "export-series: $("$top/scripts/list-entries.sh" "$patches/series" | wc -l) patches in patches/$name/"

@@ -55,7 +55,8 @@ case ${1:-} in
     --libvirt-caps) mode=libvirt-caps; shift ;;
 esac
 # --suite NAME[,NAME...]: only those nested suites, without the bundle's
-# tests (for working on a suite: make nested-suite SUITE=NAME).
+# tests (for working on a suite: make nested-suite SUITE=NAME).  Without
+# it, a label of L1_ONLY_SUITES (config/l1-kernels.env) runs only its own.
 only=
 if [ "${1:-}" = --suite ]; then
     only=" qgm.suite=$2"
@@ -111,6 +112,18 @@ prepare() {
         "$top/scripts/nested/make-initramfs.sh" "$1"
 }
 
+# only_suites LABEL: ' qgm.suite=SUITES' for a test run of a label that
+# L1_ONLY_SUITES (config/l1-kernels.env) limits to SUITES, unless --suite
+# chose the suites; else what --suite chose, if anything.
+only_suites() {
+    [ $mode = tests ] && [ -z "$only" ] || { echo "$only"; return; }
+    for entry in ${L1_ONLY_SUITES:-}; do
+        case $entry in
+            "$1":*) echo " qgm.suite=${entry#*:}" ;;
+        esac
+    done
+}
+
 # boot LABEL: run L1 until it powers off or the time limit; sets status
 # (L0's exit status) and elapsed (seconds).
 boot() {
@@ -128,7 +141,7 @@ boot() {
         -nodefaults -display none -serial stdio -no-reboot \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         -kernel "$nested/vmlinuz" -initrd "$nested/initramfs.cpio.gz" \
-        -append "console=ttyS0 quiet panic=-1 QGM_TEST_TIMEOUT=$test_limit qgm.$mode$only" \
+        -append "console=ttyS0 quiet panic=-1 QGM_TEST_TIMEOUT=$test_limit qgm.$mode$(only_suites "$1")" \
         < /dev/null > "$nested/console.log" 2>&1 || status=$?
     elapsed=$(seconds_since "$start")
 }

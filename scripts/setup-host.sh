@@ -22,7 +22,9 @@
 # kernel, fetched with 'apt-get source' / 'apt-get download' by exact
 # version.  trixie is added for its 6.12 kernel (the "kernel too old"
 # L1 of the nested suite, config/l1-kernels.env) and for the libvirt source
-# package (config/libvirt.env).  Both are pinned to -1 so
+# package (config/libvirt.env).  trixie-backports is added for its 7.3
+# kernel (the third L1, the kernel a Debian 13 operator installs for
+# guest_memfd).  The three are pinned to -1 so
 # apt can never install or upgrade to them (that would replace libc and break
 # the machine).  They and bookworm-backports are for amd64 only, so that
 # the architectures of --cross do not fetch their indexes.
@@ -32,6 +34,8 @@ SOURCES=/etc/apt/sources.list.d/qemu-guest-memfd.sources
 PINS=/etc/apt/preferences.d/qemu-guest-memfd
 DEBIAN_SOURCES=/etc/apt/sources.list.d/debian.sources
 
+# python3-sphinx and python3-sphinx-rtd-theme: QEMU's manuals, which
+# scripts/check-docs.sh builds with warnings as errors.
 PACKAGES="
     ninja-build pkg-config libglib2.0-dev python3-venv flex bison
     libfdt-dev device-tree-compiler libnuma-dev seabios qemu-system-data
@@ -39,6 +43,7 @@ PACKAGES="
     busybox-static cpio xz-utils kmod gcc make git perl quilt
     xsltproc libjson-c-dev libnl-3-dev libnl-route-3-dev libcap-ng-dev
     libxml2-dev libxml2-utils libgnutls28-dev libtirpc-dev
+    python3-sphinx python3-sphinx-rtd-theme
 "
 BACKPORTS_PACKAGES="meson/bookworm-backports python3-pycotap/bookworm-backports"
 BENCH_PACKAGES="python3-matplotlib"
@@ -101,16 +106,28 @@ Suites: trixie
 Components: main
 Architectures: amd64
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: $uri
+Suites: trixie-backports
+Components: main
+Architectures: amd64
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOS
     cat > "$PINS.new" <<EOS
-# Written by qemu-guest-memfd scripts/setup-host.sh: never install from sid
-# or trixie (only 'apt-get download PACKAGE=VERSION' of pinned files).
+# Written by qemu-guest-memfd scripts/setup-host.sh: never install from sid,
+# trixie or trixie-backports (only 'apt-get download PACKAGE=VERSION' of
+# pinned files).
 Package: *
 Pin: release n=sid
 Pin-Priority: -1
 
 Package: *
 Pin: release n=trixie
+Pin-Priority: -1
+
+Package: *
+Pin: release n=trixie-backports
 Pin-Priority: -1
 EOS
     mv "$PINS.new" "$PINS"

@@ -10,7 +10,8 @@
 # run guest-memfd=on) yields every figure, that run-kvm-tests labels
 # its results, that a second nested run in one tree waits for the
 # first, that the interface check fails where QEMU differs from
-# upstream's recorded facts, and that the small helpers (need-files,
+# upstream's recorded facts, that the lockstep check fails where the 10.0
+# port drifts from the main series, and that the small helpers (need-files,
 # busybox-root, pack-initramfs, the nested suites' suite-lib.sh) do their
 # one job.  TAP into build/results/harness.tap.
 set -u
@@ -110,6 +111,8 @@ cat > "$work/testlog.json" <<'EOS'
 {"name": "libvirt:bin / c-test", "result": "SKIP", "stdout": "", "stderr": "no UTF-8 locale\n"}
 {"name": "libvirt:bin / d-test", "result": "EXPECTEDFAIL", "stdout": ""}
 {"name": "libvirt:bin / e-test", "result": "TIMEOUT", "stdout": ""}
+{"name": "qtest-x86_64/h-test", "result": "FAIL", "returncode": -6, "stdout": "1..3\nok 1 /p\nok 2 /q\nBail out! ERROR: assertion failed\n"}
+{"name": "qtest-x86_64/i-test", "result": "FAIL", "returncode": 1, "stdout": "1..2\nok 1 /p\nnot ok 2 /q\n"}
 EOS
 "$top/scripts/meson-testlog-to-tap.py" "$work/testlog.json" > "$work/log.tap"
 expect_text "meson-testlog-to-tap: subtests kept" "ok - qtest-x86_64/a-test: /y # SKIP why" \
@@ -122,6 +125,23 @@ expect_text "meson-testlog-to-tap: an expected failure passes" \
     "ok - d-test: meson says EXPECTEDFAIL" "$work/log.tap"
 expect_text "meson-testlog-to-tap: a timeout fails" \
     "not ok - e-test: meson says TIMEOUT" "$work/log.tap"
+expect_text "meson-testlog-to-tap: an abort after passing results fails" \
+    "not ok - qtest-x86_64/h-test: meson says FAIL (exit status -6) after the results above: it stopped early" \
+    "$work/log.tap"
+result $(( $(grep -c 'i-test' "$work/log.tap") != 2 )) \
+    "meson-testlog-to-tap: a failed result is not counted twice"
+# With --need-results (a run restricted by -p) a test that printed no
+# results fails, though meson calls a bare plan '1..0' a skip; a skip with
+# its reason stays a skip.
+cat > "$work/testlog-p.json" <<'EOS'
+{"name": "qtest-x86_64/f-test", "result": "SKIP", "returncode": 0, "stdout": "1..0\n"}
+{"name": "qtest-x86_64/g-test", "result": "SKIP", "returncode": 0, "stdout": "1..0 # SKIP no kvm\n"}
+EOS
+"$top/scripts/meson-testlog-to-tap.py" --need-results "$work/testlog-p.json" > "$work/log-p.tap"
+expect_text "meson-testlog-to-tap --need-results: no results fails" \
+    "not ok - qtest-x86_64/f-test: printed no test results" "$work/log-p.tap"
+expect_text "meson-testlog-to-tap --need-results: a skip with its reason is a skip" \
+    "ok - qtest-x86_64/g-test: skipped # SKIP no kvm" "$work/log-p.tap"
 
 # fetch-source.sh refuses a download whose checksum is wrong.
 . "$top/config/upstream.env"
@@ -335,6 +355,54 @@ expect_text "check-interface: names the type that differs" \
 expect_text "check-interface: names the member upstream has and QEMU lacks" \
     "x-upstream-only" "$work/interface.bad"
 
+# check-lockstep.sh fails when a port patch drifts from its main-series
+# twin.  On copies of both series and of the map, with every difference
+# the port has now recorded (--record all, the TODO reasons filled in):
+# it passes; a changed line of a port patch fails and is shown; --record
+# gives it a TODO reason, which still fails until a reason is written; a
+# port patch that the map does not declare port-only fails.
+lock=$work/lockstep
+mkdir -p "$lock"
+cp -r "$top/patches/qemu" "$lock/main"
+cp -r "$top/patches/qemu-10.0" "$lock/port"
+cp "$top/config/qemu-10.0-lockstep" "$lock/map"
+cp -r "$top/config/qemu-10.0-lockstep.d" "$lock/map.d"
+lockstep() {
+    QGM_RESULTS=$lock/results QGM_LOCKSTEP_MAIN=$lock/main \
+        QGM_LOCKSTEP_PORT=$lock/port QGM_LOCKSTEP_MAP=$lock/map \
+        "$top/scripts/check-lockstep.sh" "$@" > "$lock/out" 2>&1
+}
+give_reasons() {
+    sed -i 's/^# reason: TODO.*/# reason: accepted by the harness test/' \
+        "$lock"/map.d/*.diff
+}
+lockstep --record all
+give_reasons
+lockstep
+result $? "check-lockstep: passes where every difference has its reason"
+[ "$(grep -c '^not ok' "$lock/results/lockstep.tap")" -eq 0 ] &&
+    [ "$(grep -c '^ok' "$lock/results/lockstep.tap")" -gt 20 ]
+result $? "check-lockstep: one TAP line a pair in build/results/lockstep.tap"
+drifted=$(sed -n 1p "$lock/port/series")
+sed -i 's/^Signed-off-by:/A sentence only the port has.\n&/' "$lock/port/$drifted"
+lockstep
+result $(( $? != 1 )) "check-lockstep: exit status 1 when a port patch drifts"
+result $(( $(grep -c '^not ok' "$lock/out") != 1 )) \
+    "check-lockstep: one 'not ok', for the pair that drifted"
+expect_text "check-lockstep: shows the line that differs" \
+    "#   +A sentence only the port has." "$lock/out"
+lockstep --record all
+lockstep
+expect_text "check-lockstep: --record gives a new difference no reason" \
+    "# recorded without a reason, in commit message:" "$lock/out"
+give_reasons
+lockstep
+result $? "check-lockstep: passes once the difference has its reason"
+sed -i '/^port-only /d' "$lock/map"
+lockstep
+grep -q '^not ok - lockstep: .*: in the port only$' "$lock/out"
+result $? "check-lockstep: a port patch without a twin fails"
+
 # need-files.sh names the missing input and the make target that makes it.
 touch "$work/present"
 "$top/scripts/need-files.sh" tester fetch "$work/present" "$work/absent" \
@@ -368,5 +436,37 @@ fi
 result $(( $? != 1 )) "pack-initramfs: exit status 1 for a folder that is not there"
 [ ! -e "$work/absent.cpio.gz" ] && [ ! -e "$work/absent.cpio.gz.tmp" ]
 result $? "pack-initramfs: and no archive"
+
+# check-stop-point.sh finds the stop point in a series file: N, the number
+# of patches before its one '# stop point:' line, and the Nth patch; no
+# such line, two, or one before any patch is an error that says so.
+stop_point() {
+    QGM_PATCHES_QEMU=$work/stop "$top/scripts/check-stop-point.sh" --print \
+        > "$work/stop.out" 2> "$work/stop.err"
+}
+mkdir -p "$work/stop"
+printf '0001-a.patch\n# a comment\n0002-b.patch\n\n0003-c.patch\n' > "$work/stop/series"
+stop_point
+result $(( $? != 1 )) "check-stop-point: a series without a stop point fails"
+expect_text "check-stop-point: and says where the line goes" \
+    "no stop point in $work/stop/series" "$work/stop.err"
+sed -i "/^0002-/a # stop point: upstream's interface and behaviour end here" "$work/stop/series"
+stop_point
+result $? "check-stop-point: a series with a stop point"
+[ "$(cat "$work/stop.out")" = "2 0002-b.patch" ]
+result $? "check-stop-point: the stop point is the patch before the line (2 0002-b.patch)"
+echo "# stop point: again" >> "$work/stop/series"
+stop_point
+result $(( $? != 1 )) "check-stop-point: two stop points fail"
+printf '# stop point: first\n0001-a.patch\n' > "$work/stop/series"
+stop_point
+result $(( $? != 1 )) "check-stop-point: a stop point before the first patch fails"
+# Each QEMU series marks its stop point, after the same patch.
+main_stop=$("$top/scripts/check-stop-point.sh" --print)
+result $? "check-stop-point: patches/qemu/series marks its stop point ($main_stop)"
+port_stop=$(QGM_QEMU_SERIES=qemu-10.0 "$top/scripts/check-stop-point.sh" --print)
+result $? "check-stop-point: patches/qemu-10.0/series marks its stop point ($port_stop)"
+[ -n "$main_stop" ] && [ "${main_stop#* [0-9]*-}" = "${port_stop#* [0-9]*-}" ]
+result $? "check-stop-point: both stop points after the same patch"
 
 python3 "$top/scripts/count-results.py" "$out" | tail -n 1
