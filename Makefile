@@ -106,7 +106,7 @@ demo-linux: bundle
 # runs of the same tree.  The steps go on after a failure, so that one
 # run reports everything: the no-KVM and cross builds are steps, so that
 # code that compiles only with KVM fails there, not the whole check.
-check: build build-libvirt build-libvirt-stock bench-tools apply-10.0
+check: build build-libvirt build-libvirt-stock bench-tools setup-cross apply-10.0
 	rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	$(STEP) bundle $(SCRIPTS)/bundle.sh
 	$(STEP) --background nested $(SCRIPTS)/run-nested.sh
@@ -119,6 +119,7 @@ check: build build-libvirt build-libvirt-stock bench-tools apply-10.0
 	$(STEP) nokvm $(SCRIPTS)/check-nokvm.sh
 	$(STEP) interface $(SCRIPTS)/check-interface.sh
 	$(STEP) stop-point $(SCRIPTS)/check-stop-point.sh
+	$(STEP) cross $(SCRIPTS)/check-cross.sh
 	$(STEP) libvirt $(SCRIPTS)/test-libvirt.sh
 	$(STEP) series-10.0 $(Q10) $(SCRIPTS)/check-series.sh
 	$(STEP) build-10.0 $(Q10) $(SCRIPTS)/build.sh
@@ -204,7 +205,6 @@ check-nokvm-10.0: build-nokvm-10.0
 	$(Q10) $(SCRIPTS)/check-nokvm.sh
 
 # The cross builds of config/cross-builds: they compile, nothing runs.
-# Not part of make check: cold, they take about 14 minutes (README).
 check-cross: setup-cross apply
 	mkdir -p $(RESULTS)
 	$(SCRIPTS)/check-cross.sh
