@@ -80,7 +80,7 @@ fetch_and_verify() {
                 config/l1-kernels.env "$file" || exit 1
             (cd "$cache" && apt-get download -q "$pkg=$version") >&2 || {
                 echo "fetch-l1-kernel: apt-get download $pkg=$version failed:" \
-                     "run 'make setup' (it adds sid and trixie, pinned to -1)" >&2
+                     "run 'make setup' (it adds sid, trixie and trixie-backports, pinned to -1)" >&2
                 exit 1
             }
         fi
