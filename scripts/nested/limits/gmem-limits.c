@@ -37,16 +37,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Linux 6.18's uapi, newer than the build host's (Debian 12's) headers. */
-#define CAP_GUEST_MEMFD_FLAGS 244
-#define FLAG_MMAP (1ULL << 0)
-#define FLAG_INIT_SHARED (1ULL << 1)
-struct create_guest_memfd {
-    uint64_t size;
-    uint64_t flags;
-    uint64_t reserved[6];
-};
-#define CREATE_GUEST_MEMFD _IOWR(KVMIO, 0xd4, struct create_guest_memfd)
+#include "gmem-create.h"
+
 #define MPOL_MF_MOVE (1 << 1)
 
 #define PAGES 16
@@ -65,37 +57,6 @@ static const char *errno_name(int e)
     case ENOSYS: return "ENOSYS";
     default: return "E?";
     }
-}
-
-/* A guest_memfd of SIZE bytes with MMAP|INIT_SHARED, or -1 (skip: said). */
-static int guest_memfd(long size)
-{
-    struct create_guest_memfd gmem = {
-        .size = size, .flags = FLAG_MMAP | FLAG_INIT_SHARED,
-    };
-    int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    int vm, flags, fd;
-
-    if (kvm < 0) {
-        printf("skip: /dev/kvm: %s\n", strerror(errno));
-        return -1;
-    }
-    vm = ioctl(kvm, KVM_CREATE_VM, 0);
-    if (vm < 0) {
-        printf("skip: KVM_CREATE_VM: %s\n", strerror(errno));
-        return -1;
-    }
-    flags = ioctl(vm, KVM_CHECK_EXTENSION, CAP_GUEST_MEMFD_FLAGS);
-    if (flags < 0 || ((uint64_t)flags & gmem.flags) != gmem.flags) {
-        printf("skip: KVM_CAP_GUEST_MEMFD_FLAGS is %d, no MMAP|INIT_SHARED\n",
-               flags);
-        return -1;
-    }
-    fd = ioctl(vm, CREATE_GUEST_MEMFD, &gmem);
-    if (fd < 0) {
-        printf("skip: KVM_CREATE_GUEST_MEMFD: %s\n", strerror(errno));
-    }
-    return fd;
 }
 
 /* Both mappings, written (resident), in *gmem_map and *memfd_map. */

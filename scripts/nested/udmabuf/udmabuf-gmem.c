@@ -26,16 +26,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* Linux 6.18's uapi, newer than the build host's (Debian 12's) headers. */
-#define CAP_GUEST_MEMFD_FLAGS 244
-#define FLAG_MMAP (1ULL << 0)
-#define FLAG_INIT_SHARED (1ULL << 1)
-struct create_guest_memfd {
-    uint64_t size;
-    uint64_t flags;
-    uint64_t reserved[6];
-};
-#define CREATE_GUEST_MEMFD _IOWR(KVMIO, 0xd4, struct create_guest_memfd)
+#include "gmem-create.h"
 
 static int udmabuf_of(int dev, int fd, long page)
 {
@@ -43,32 +34,6 @@ static int udmabuf_of(int dev, int fd, long page)
         .memfd = fd, .flags = UDMABUF_FLAGS_CLOEXEC, .offset = 0, .size = page,
     };
     return ioctl(dev, UDMABUF_CREATE, &create);
-}
-
-static int guest_memfd(long size)
-{
-    struct create_guest_memfd gmem = {
-        .size = size, .flags = FLAG_MMAP | FLAG_INIT_SHARED,
-    };
-    int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    int vm, flags;
-
-    if (kvm < 0) {
-        printf("skip: /dev/kvm: %s\n", strerror(errno));
-        return -1;
-    }
-    vm = ioctl(kvm, KVM_CREATE_VM, 0);
-    if (vm < 0) {
-        printf("skip: KVM_CREATE_VM: %s\n", strerror(errno));
-        return -1;
-    }
-    flags = ioctl(vm, KVM_CHECK_EXTENSION, CAP_GUEST_MEMFD_FLAGS);
-    if (flags < 0 || ((uint64_t)flags & gmem.flags) != gmem.flags) {
-        printf("skip: KVM_CAP_GUEST_MEMFD_FLAGS is %d, no MMAP|INIT_SHARED\n",
-               flags);
-        return -1;
-    }
-    return ioctl(vm, CREATE_GUEST_MEMFD, &gmem);
 }
 
 int main(void)
