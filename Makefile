@@ -14,6 +14,7 @@ BENCH := $(call harness-path,QGM_BENCH_BUILD)
 
 .PHONY: all setup fetch apply build demo demo-linux check check-series check-qtests \
         apply-10.0 build-10.0 check-10.0 check-quilt deb check-deb \
+        deb-version repo check-repo deb-status \
         build-nokvm-10.0 check-nokvm-10.0 check-bisect-10.0 \
         check-interface setup-cross build-nokvm check-nokvm check-cross \
         check-harness check-nested bundle bench bench-tools export \
@@ -254,6 +255,32 @@ $(BENCH)/bench-guest-syms.h: $(BENCH)/bench-guest.elf
 deb: fetch
 	$(SCRIPTS)/setup-host.sh --deb
 	$(SCRIPTS)/build-deb.sh
+
+# Record the next version of each package whose series or packaging
+# changed (config/deb-versions; commit it): make deb refuses to build a
+# recorded version from other inputs.
+deb-version:
+	$(SCRIPTS)/deb-version.sh record
+
+# The signed apt repository of what make deb built, with the metapackage
+# qemu-guest-memfd-host (keyring, .sources, pin): build/repo
+# (config/repo.env).
+repo:
+	$(SCRIPTS)/setup-host.sh --deb
+	$(SCRIPTS)/make-repo.sh
+
+# The repository used as an operator would, in a clean trixie root: apt
+# with the keyring and no trusted=yes, the pin against a synthetic Debian
+# update, the metapackage making a replacement visible, a host with
+# Debian's qemu-system-arm (apt only, no KVM; about 10 minutes).
+check-repo:
+	$(SCRIPTS)/setup-host.sh --deb
+	$(SCRIPTS)/check-repo.sh
+
+# Our pins against what Debian offers today (trixie, its proposed updates
+# and security): fails, naming the newer version, when we lag.
+deb-status:
+	$(SCRIPTS)/deb-status.sh
 
 # Those packages installed with apt into a clean trixie root and used on
 # real KVM in the nested L1 guest: define, start, downgrade to Debian's and

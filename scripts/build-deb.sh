@@ -8,8 +8,11 @@
 # debian/patches (scripts/debian-source.sh), the way config/deb.env says,
 # each in a clean trixie root of its own (scripts/deb-root.sh,
 # build/deb/root-SERIES, made afresh for every build), then run lintian on
-# the result.  The packages, the .changes, .buildinfo, .dsc and lintian's
-# report end up in build/deb/out/SERIES/ (lintian.txt).
+# the result.  The version is the one config/deb-versions records for the
+# series' inputs (scripts/deb-version.sh): a recorded version is never
+# built from other inputs.  The upload (the .changes and every file it
+# names, the .dsc with its orig and debian tarballs) and lintian's report
+# end up in build/deb/out/SERIES/ (lintian.txt), for make repo.
 # Exit status 1 if a build fails or lintian reports an error.
 set -eu
 
@@ -20,30 +23,49 @@ deb=$QGM_BUILD/deb
 out=$deb/out
 
 
-# The qemu packages that an x86-only build leaves empty: gone from DIR,
-# after checking that each holds no program.
-drop_empty() {
-    for pkg in $DEB_QEMU_EMPTY; do
-        for f in "$1/${pkg}_"*.deb; do
-            [ -f "$f" ] || continue
-            if dpkg-deb -c "$f" | awk '{ print $6 }' | grep -q -e '/bin/.' -e '\.so$'; then
-                echo "build-deb: $(basename "$f") holds programs: not empty" >&2
-                return 1
-            fi
-            rm -f "$f"
-        done
-    done
+# The files that .changes and .dsc files name (their Files: sections).
+files_of() {
+    for f in "$@"; do
+        sed -n '/^Files:/,/^[^ ]/{/^ /p}' "$f" | awk '{ print $NF }'
+    done | sort -u
 }
 
-# collect SERIES ROOT WORK: the build's files into build/deb/out/SERIES,
-# without the qemu packages that the x86-only build leaves empty.
+# collect SERIES ROOT WORK: the build's upload into build/deb/out/SERIES,
+# whole: what its .changes lists (the .dsc, the orig and debian tarballs,
+# the packages, the .buildinfo) and the .changes itself; for qemu, also
+# Debian's arch:all packages of the same Debian version
+# (DEB_QEMU_DEBIAN_ALL) in out/SERIES/debian-all, for make repo.
 collect() {
     rm -rf "${out:?}/$1"
     mkdir -p "$out/$1"
-    (cd "$2$3" && cp ./*.deb ./*.dsc ./*.debian.tar.xz ./*.changes ./*.buildinfo \
-        "$out/$1/") || return 1
+    changes=$(cd "$2$3" && ls ./*.changes | grep -v '_source\.changes$')
+    dsc=$(cd "$2$3" && ls ./*.dsc)
+    (cd "$2$3" && cp $changes $dsc $(files_of $changes $dsc) "$out/$1/") || return 1
+    # Every file the upload names, with the checksum it names.
+    (cd "$out/$1" && for f in $changes $dsc; do
+        sed -n '/^Checksums-Sha256:/,/^[^ ]/{/^ /p}' "$f" |
+            awk '{ print $1 "  " $3 }' | sha256sum --quiet -c - || exit 1
+    done) || return 1
     case $1 in
-    qemu*) drop_empty "$out/$1" || return 1 ;;
+    qemu*)
+        for pkg in $DEB_QEMU_EMPTY; do
+            if ls "$out/$1/${pkg}_"*.deb > /dev/null 2>&1; then
+                echo "build-deb: $pkg was built: the pkg.gmemfd.x86-only profile did not apply" >&2
+                return 1
+            fi
+        done
+        mkdir -p "$out/$1/debian-all"
+        version=$(cd "$2$3/src" && dpkg-parsechangelog -o 1 -c 1 -S Version)
+        list=$(for p in $DEB_QEMU_DEBIAN_ALL; do printf '%s=%s ' "$p" "$version"; done)
+        "$top/scripts/deb-root.sh" --run "$2" \
+            "mkdir -p /tmp/all && cd /tmp/all && apt-get download -q $list" \
+            > "$deb/$1-debian-all.log" 2>&1 || {
+            cat "$deb/$1-debian-all.log" >&2
+            echo "build-deb: cannot download Debian's $list" >&2
+            return 1
+        }
+        cp "$2"/tmp/all/*.deb "$out/$1/debian-all/"
+        ;;
     esac
 }
 
@@ -52,7 +74,7 @@ collect() {
 # its summary.  Status 1 if lintian reports an error or could not run
 # (its exit status 1 means errors, 2 that it could not run).
 lint() {
-    files=$(cd "$out/$1" && ls ./*.dsc ./*.deb | tr '\n' ' ')
+    files=$(cd "$2$3" && ls ./*.changes | grep -v '_source\.changes$' | tr '\n' ' ')
     lrc=0
     "$top/scripts/deb-root.sh" --run "$2" \
         "cd $3 && lintian --allow-root --info --display-info $files" \
@@ -82,6 +104,13 @@ build() {
         return 1
     fi
     kind=${line% *} profiles=${line#* }
+    [ "$profiles" != - ] || profiles=
+    options="terse parallel=$(nproc)"
+    case ,$profiles, in
+    *,nocheck,*) options="nocheck $options" ;;
+    esac
+    # The version guard first, before a root is made for nothing.
+    "$top/scripts/deb-version.sh" version "$series" > /dev/null || return 1
     root=$deb/root-$series
     rm -rf "$root"
     "$top/scripts/deb-root.sh" "$root" $DEB_BUILD_TOOLS || return 1
@@ -101,8 +130,8 @@ build() {
     "$top/scripts/deb-root.sh" --run "$root" "set -e
         cd $work/src
         apt-get update -qq
-        apt-get build-dep -y -qq --no-install-recommends $arch_only -P '$profiles' .
-        env DEB_BUILD_OPTIONS='nocheck terse parallel=$(nproc)' \
+        apt-get build-dep -y -qq --no-install-recommends $arch_only ${profiles:+-P '$profiles'} .
+        env DEB_BUILD_OPTIONS='$options' \
             DEB_BUILD_PROFILES='$(echo "$profiles" | tr , ' ')' $extra \
             dpkg-buildpackage --build=$kind -us -uc" > "$log" 2>&1 || {
         tail -n 30 "$log" >&2

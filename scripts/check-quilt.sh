@@ -23,7 +23,7 @@ result() {
 check() {
     tree=$work/$1
     rm -rf "$tree"
-    if ! version=$("$top/scripts/debian-source.sh" "$1" "$tree"); then
+    if ! version=$("$top/scripts/debian-source.sh" --check "$1" "$tree"); then
         result 1 "quilt: $1: Debian's source package with the series"
         return
     fi
@@ -36,7 +36,7 @@ check() {
         quilt push --fuzz=0 -q "$debian" > "$work/$1.log" 2>&1 || rc=1
     fi
     [ $rc -eq 0 ] || cat "$work/$1.log" >&2
-    result $rc "quilt: $1: Debian's $debian patches of ${version%"$DEB_VERSION_SUFFIX"} apply"
+    result $rc "quilt: $1: Debian's $debian patches of ${version%+gmemfd*} apply"
     for p in $(grep "^$DEB_PATCH_DIR/" debian/patches/series); do
         if [ $rc -eq 0 ] && quilt push --fuzz=0 -q > "$work/$1.log" 2>&1; then
             result 0 "quilt: $1: ${p#"$DEB_PATCH_DIR/"} applies after them, without fuzz"

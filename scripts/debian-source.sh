@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Usage: debian-source.sh SERIES DIR
+# Usage: debian-source.sh [--check] SERIES DIR
 #
 # Make DIR the Debian source tree of SERIES's base with SERIES added to it,
 # the tree that 'make deb' builds and 'make check-quilt' checks:
@@ -11,10 +11,20 @@
 #     archive, so the tarballs are unpacked here, not with dpkg-source -x;
 #     the orig tarball is also linked beside DIR, for dpkg-buildpackage;
 #   - the patches of patches/SERIES copied into
-#     debian/patches/qemu-guest-memfd/ and appended, in order, to
-#     debian/patches/series after Debian's own (nothing is applied here);
-#   - a debian/changelog entry for VERSION+gmemfd1 that names the series
-#     and its hash.
+#     debian/patches/qemu-guest-memfd/, each with a DEP-3 'Forwarded: no',
+#     and appended, in order, to debian/patches/series after Debian's own
+#     (nothing is applied here);
+#   - the control files made ours (scripts/deb-control.py: Maintainer,
+#     the virtual packages, the x86-only profile, the inputs' sha256);
+#   - NEWS.Debian and README.Debian entries (packaging/), and qemu's
+#     docs/system/guest-memfd.rst installed with qemu-system-common's docs
+#     (Debian ships the HTML manual only in the arch:all qemu-system-data,
+#     which this build does not make);
+#   - a debian/changelog entry for the version that config/deb-versions
+#     records for today's inputs (scripts/deb-version.sh), dated as
+#     recorded, for DEB_SUITE, with the urgency of Debian's entry below it.
+# --check (make check-quilt): the tree only, versioned +gmemfd0 and dated
+# as Debian's entry, whatever config/deb-versions says: it is never built.
 # DIR must not exist.  Prints the new version.
 set -eu
 
@@ -22,11 +32,20 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/config/harness.env"
 . "$top/config/deb.env"
 
+check=
+if [ "${1:-}" = --check ]; then
+    check=1
+    shift
+fi
 if [ $# -ne 2 ]; then
-    echo "usage: $0 SERIES DIR" >&2
+    echo "usage: $0 [--check] SERIES DIR" >&2
     exit 2
 fi
 series=$1 dir=$2
+case $series in
+libvirt) kind=libvirt ;;
+*) kind=qemu ;;
+esac
 pin=$(echo "$DEB_SERIES" | awk -v s="$series" '$1 == s { print $2 }')
 if [ -z "$pin" ]; then
     echo "debian-source: no series '$series' in config/deb.env" >&2
@@ -65,25 +84,70 @@ mkdir -p "$dir/debian/patches/$DEB_PATCH_DIR"
 [ ! -s "$dir/debian/patches/series" ] || [ -z "$(tail -c 1 "$dir/debian/patches/series")" ] ||
     echo >> "$dir/debian/patches/series"
 echo "# qemu-guest-memfd: patches/$series, after Debian's own" >> "$dir/debian/patches/series"
+# DEP-3: the series is the project's, kept downstream (its cover letter
+# says which parts follow upstream's design).
 for p in $list; do
-    cp "$patches/$p" "$dir/debian/patches/$DEB_PATCH_DIR/"
+    awk 'done == 0 && /^Date: / { print; print "Forwarded: no"; done = 1; next } { print }' \
+        "$patches/$p" > "$dir/debian/patches/$DEB_PATCH_DIR/$p"
+    grep -q '^Forwarded: no$' "$dir/debian/patches/$DEB_PATCH_DIR/$p" || {
+        echo "debian-source: $p has no Date: header" >&2
+        exit 1
+    }
     echo "$DEB_PATCH_DIR/$p" >> "$dir/debian/patches/series"
 done
 
+inputs=$("$top/scripts/deb-version.sh" inputs "$series")
+debian_date=$(sed -n '/^ -- /{s/^ -- .*>  //p;q}' "$dir/debian/changelog")
+urgency=$(sed -n '1s/.*urgency=\([a-z]*\).*/\1/p' "$dir/debian/changelog")
+if [ -n "$check" ]; then
+    new=$version+gmemfd0 date=$debian_date
+else
+    new=$("$top/scripts/deb-version.sh" version "$series") || exit 1
+    date=$("$top/scripts/deb-version.sh" date "$series")
+    if [ "$(date -d "$date" +%s)" -le "$(date -d "$debian_date" +%s)" ]; then
+        echo "debian-source: $new is recorded for $date, not after Debian's entry" \
+             "($debian_date): record a new version (make deb-version)" >&2
+        exit 1
+    fi
+fi
+DEB_CHANGELOG_NAME=$DEB_CHANGELOG_NAME DEB_CHANGELOG_EMAIL=$DEB_CHANGELOG_EMAIL \
+    QGM_DEB_INPUTS=$inputs DEB_QEMU_EMPTY=$DEB_QEMU_EMPTY \
+    "$top/scripts/deb-control.py" "$kind" "$dir"
+
+# entry PACKAGE VERSION TEXT-FILE: a changelog-format entry (NEWS.Debian).
+entry() {
+    echo "$1 ($2) $DEB_SUITE; urgency=$urgency"
+    echo
+    sed 's/^/  /; s/^  $//' "$3"
+    echo
+    echo " -- $DEB_CHANGELOG_NAME <$DEB_CHANGELOG_EMAIL>  $date"
+    echo
+}
+case $kind in
+qemu)
+    news=$dir/debian/qemu-system-common.NEWS
+    readme=$dir/debian/qemu-system-common.README.Debian
+    echo docs/system/guest-memfd.rst >> "$dir/debian/qemu-system-common.docs"
+    ;;
+libvirt)
+    news=$dir/debian/NEWS
+    readme=$dir/debian/libvirt-common.README.Debian
+    ;;
+esac
+{ entry "$package" "$new" "$top/packaging/NEWS.Debian.$kind"; cat "$news"; } > "$news.new"
+mv "$news.new" "$news"
+cat "$top/packaging/README.Debian" >> "$readme"
+
 hash=$(cd "$patches" && cat $list | sha256sum | cut -c1-12)
-new=$version$DEB_VERSION_SUFFIX
-# The date of the series' last commit, so that a rebuild of the same series
-# gives the same changelog (and SOURCE_DATE_EPOCH).
-date=$(git -C "$top" log -1 --format=%aD -- "patches/$series" 2>/dev/null || true)
-[ -n "$date" ] || date=$(date -R)
-suite=$(sed -n '1s/^[^ ]* ([^)]*) \([^;]*\);.*/\1/p' "$dir/debian/changelog")
 {
-    echo "$package ($new) $suite; urgency=medium"
+    echo "$package ($new) $DEB_SUITE; urgency=$urgency"
     echo
     {
         echo "Add the qemu-guest-memfd series (patches/$series of the project,"
         echo "$(echo "$list" | wc -l) patches, sha256 $hash...) in"
-        echo "debian/patches/$DEB_PATCH_DIR/, after Debian's own."
+        echo "debian/patches/$DEB_PATCH_DIR/, after Debian's own; inputs"
+        echo "sha256 $inputs (config/deb-versions)."
+        echo "Maintainer is the project, Debian's team XSBC-Original-Maintainer."
         case $series in
         libvirt)
             echo "<memoryBacking><source type='memfd' guestMemfd='yes'/> keeps"

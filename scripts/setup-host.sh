@@ -47,7 +47,7 @@ PACKAGES="
 "
 BACKPORTS_PACKAGES="meson/bookworm-backports python3-pycotap/bookworm-backports"
 BENCH_PACKAGES="python3-matplotlib"
-DEB_PACKAGES="mmdebstrap e2fsprogs"
+DEB_PACKAGES="mmdebstrap e2fsprogs apt-utils debhelper gpg gpgv"
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 list() {
