@@ -36,7 +36,8 @@ sed -e "s|@URI@|$uri|" -e "s|@SUITE@|$DEB_SUITE|" \
 rm "$src/qemu-guest-memfd.sources.in"
 cp "$keyring" "$src/qemu-guest-memfd-archive-keyring.pgp"
 maintainer="$DEB_CHANGELOG_NAME <$DEB_CHANGELOG_EMAIL>"
-sed -i "s|@MAINTAINER@|$maintainer|" "$src/debian/control"
+sed -i -e "s|@MAINTAINER@|$maintainer|" \
+    -e "s|@INPUTS@|$("$top/scripts/deb-version.sh" inputs host)|" "$src/debian/control"
 cat > "$src/debian/changelog" <<EOF
 qemu-guest-memfd-host ($version) $DEB_SUITE; urgency=medium
 

@@ -26,7 +26,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/config/harness.env"
 . "$top/config/deb.env"
-record=$top/config/deb-versions
+record=${QGM_DEB_VERSIONS:-$top/config/deb-versions}
 
 fail() {
     echo "deb-version: $*" >&2

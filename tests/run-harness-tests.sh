@@ -220,19 +220,56 @@ else
 fi
 
 # debian-source.sh: Debian's libvirt source package with our series after
-# Debian's own patches, and a changelog entry of the +gmemfd1 version.
+# Debian's own patches, made ours (Maintainer, Provides, DEP-3), in the
+# version that config/deb-versions records for its inputs; and the
+# version guard of scripts/deb-version.sh.
 . "$top/config/deb.env"
-version=$("$top/scripts/debian-source.sh" libvirt "$work/dsrc/libvirt" 2> "$work/dsrc.err")
-result $(( $? != 0 )) "debian-source: Debian's libvirt with the series"
-[ "$version" = "$LIBVIRT_VERSION$DEB_VERSION_SUFFIX" ] &&
-    [ "$(cd "$work/dsrc/libvirt" && dpkg-parsechangelog -S Version)" = "$version" ]
-result $? "debian-source: the changelog's version is Debian's with $DEB_VERSION_SUFFIX ($version)"
+dv=$top/scripts/deb-version.sh
+lv_inputs=$("$dv" inputs libvirt)
+version=$("$top/scripts/debian-source.sh" --check libvirt "$work/dsrc/check" 2> "$work/dsrc.err")
+[ "$version" = "$LIBVIRT_VERSION+gmemfd0" ]
+result $? "debian-source --check: the tree of make check-quilt is versioned +gmemfd0 ($version)"
+printf '%s\n' "libvirt $LIBVIRT_VERSION+gmemfd1 2026-12-05T00:00:00Z -" \
+    "libvirt $LIBVIRT_VERSION+gmemfd2 2099-01-02T03:04:05Z $lv_inputs" > "$work/versions"
+version=$(QGM_DEB_VERSIONS=$work/versions "$top/scripts/debian-source.sh" libvirt \
+          "$work/dsrc/libvirt" 2> "$work/dsrc.err")
+result $? "debian-source: Debian's libvirt with the series"
+cl=$work/dsrc/libvirt/debian/changelog
+[ "$version" = "$LIBVIRT_VERSION+gmemfd2" ] &&
+    [ "$(dpkg-parsechangelog -l "$cl" -S Version)" = "$version" ] &&
+    [ "$(dpkg-parsechangelog -l "$cl" -S Distribution)" = "$DEB_SUITE" ] &&
+    [ "$(dpkg-parsechangelog -l "$cl" -S Date)" = "Fri, 02 Jan 2099 03:04:05 +0000" ]
+result $? "debian-source: the changelog entry is the recorded version and date, for $DEB_SUITE ($version)"
+control=$work/dsrc/libvirt/debian/control
+grep -qx "Maintainer: $DEB_CHANGELOG_NAME <$DEB_CHANGELOG_EMAIL>" "$control" &&
+    grep -q '^XSBC-Original-Maintainer: Debian Libvirt Maintainers' "$control" &&
+    ! grep -q -e '^Uploaders:' -e '^Vcs-' "$control" &&
+    grep -qx "XB-Qgm-Inputs: $lv_inputs" "$control" &&
+    sed -n '/^Package: libvirt-daemon-driver-qemu$/,/^$/p' "$control" |
+        grep -qx 'Provides: libvirt-guest-memfd-support'
+result $? "debian-source: Maintainer is ours, Debian's kept as XSBC-Original-Maintainer, the driver Provides libvirt-guest-memfd-support"
 last=$("$top/scripts/list-entries.sh" "$top/patches/libvirt/series" | tail -n 1)
 [ "$(tail -n 1 "$work/dsrc/libvirt/debian/patches/series")" = "$DEB_PATCH_DIR/$last" ] &&
-    [ -f "$work/dsrc/libvirt/debian/patches/$DEB_PATCH_DIR/$last" ] &&
-    [ -f "$work/dsrc/$LIBVIRT_ORIG" ]
-result $? "debian-source: the series last in debian/patches/series, the orig tarball beside the tree"
+    grep -qx 'Forwarded: no' "$work/dsrc/libvirt/debian/patches/$DEB_PATCH_DIR/$last" &&
+    [ -f "$work/dsrc/$LIBVIRT_ORIG" ] &&
+    head -n 1 "$work/dsrc/libvirt/debian/NEWS" | grep -qF "($version)"
+result $? "debian-source: the series last in debian/patches/series (DEP-3 Forwarded: no), NEWS.Debian entry, orig beside the tree"
 rm -rf "$work/dsrc"
+# The guard: a recorded version is never built from other inputs.
+printf '%s\n' "libvirt $LIBVIRT_VERSION+gmemfd1 2026-12-05T00:00:00Z 0123abcd" > "$work/versions"
+QGM_DEB_VERSIONS=$work/versions "$dv" version libvirt > /dev/null 2> "$work/dv.err"
+result $(( $? != 1 )) "deb-version: a recorded version with other inputs is refused"
+expect_text "deb-version: the refusal names the version and the fix" \
+    "refusing to build libvirt as $LIBVIRT_VERSION+gmemfd1 again: $LIBVIRT_VERSION+gmemfd1 was built from inputs 0123abcd" \
+    "$work/dv.err"
+QGM_DEB_VERSIONS=$work/versions "$dv" record libvirt > /dev/null &&
+    [ "$(QGM_DEB_VERSIONS=$work/versions "$dv" version libvirt)" = "$LIBVIRT_VERSION+gmemfd2" ]
+result $? "deb-version record: the changed inputs get the next version, +gmemfd2"
+echo "libvirt $LIBVIRT_VERSION+gmemfd2 2026-12-06T00:00:00Z 4567" >> "$work/versions"
+QGM_DEB_VERSIONS=$work/versions "$dv" version libvirt > /dev/null 2> "$work/dv.err"
+result $(( $? != 1 )) "deb-version: a version recorded twice is refused"
+expect_text "deb-version: the message says one version names one build" \
+    "records $LIBVIRT_VERSION+gmemfd2 twice: one version must name one build" "$work/dv.err"
 
 # run-kvm-tests --label names the label in every result, its own failures
 # included, and prints the bundle's provenance first.

@@ -1,0 +1,173 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The part of 'make check-repo' (scripts/check-repo.sh) that runs inside
+# its Debian 13 root, as root, with apt only.  /qgm/check.env says where
+# the repository is and which versions to expect.  TAP on stdout.
+set -u
+export LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive
+. /qgm/check.env
+passed=0 failed=0
+keyring=/usr/share/keyrings/$REPO_KEYRING
+no_pin=(-o Dir::Etc::PreferencesParts=/qgm/no-preferences)
+mkdir -p /qgm/no-preferences
+
+result() {
+    if [ "$1" -eq 0 ]; then
+        echo "ok - check-repo: $2"
+        passed=$((passed + 1))
+    else
+        echo "not ok - check-repo: $2"
+        failed=$((failed + 1))
+    fi
+}
+
+# A command and its output in the transcript (the lines that match
+# FILTER, an extended regular expression, or all); its exit status.
+run() {
+    filter=$1
+    shift
+    echo "# \$ $*"
+    "$@" > /tmp/run.out 2>&1
+    rc=$?
+    grep -E -- "$filter" /tmp/run.out | sed 's/^/#   /'
+    return $rc
+}
+
+installed() {
+    dpkg-query -W -f '${Version}' "$1" 2>/dev/null
+}
+
+# The packages of source $1 that are installed.
+of_source() {
+    dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${source:Package}\n' |
+        awk -v s="$1" '$1 == "ii" && $3 == s { print $2 }'
+}
+
+# --- the repository, as README adds it ---
+echo "# host: Debian $(cat /etc/debian_version), $OTHER_EMULATOR $(installed "$OTHER_EMULATOR") installed"
+cp "$REPO_PATH/$REPO_KEYRING" "$keyring"
+cp "$REPO_PATH/$REPO_SOURCES" /etc/apt/sources.list.d/
+sed 's/^/#   /' "/etc/apt/sources.list.d/$REPO_SOURCES"
+! grep -rqs 'trusted=yes\|Trusted: yes' /etc/apt/sources.list.d/ /etc/apt/sources.list
+result $? "no apt source is trusted=yes"
+run 'qemu-guest-memfd|^(E|W):' apt-get update
+[ $? -eq 0 ] && ! grep -q '^W:' /tmp/run.out
+result $? "apt-get update verifies the repository's InRelease with its keyring, no warning"
+
+# A wrong key: the same repository must be refused.
+cp "$keyring" /qgm/keyring.good
+gpg --batch --quiet --homedir /qgm/wrong-key --passphrase '' \
+    --quick-generate-key "not the archive key" ed25519 sign never 2>/dev/null
+gpg --batch --homedir /qgm/wrong-key --export > "$keyring"
+run 'qemu-guest-memfd|^(E|W):' apt-get update
+grep -q "NO_PUBKEY\|not signed\|is not signed" /tmp/run.out
+result $? "signed by another key, the repository is refused (NO_PUBKEY)"
+cp /qgm/keyring.good "$keyring"
+apt-get update -qq > /dev/null 2>&1
+
+# --- a host with Debian's other emulator ---
+run "Remv|Inst (qemu-system-x86|qemu-system-common|libvirt-daemon-driver-qemu) |^E:" \
+    apt-get -s install --no-install-recommends qemu-guest-memfd-host
+grep -q "^Remv $OTHER_EMULATOR " /tmp/run.out
+result $? "x86-only: apt says that installing ours removes Debian's $OTHER_EMULATOR"
+
+# --- the metapackage ---
+run "^(Remv|E:)|Setting up (qemu-guest-memfd-host|qemu-system-x86|libvirt-daemon-driver-qemu) " \
+    apt-get install -y --no-install-recommends qemu-guest-memfd-host
+result $? "apt-get install qemu-guest-memfd-host"
+[ "$(installed qemu-system-x86)" = "$OUR_QEMU" ] &&
+    [ "$(installed libvirt-daemon-driver-qemu)" = "$OUR_LIBVIRT" ]
+result $? "it brings our qemu-system-x86 $OUR_QEMU and libvirt-daemon-driver-qemu $OUR_LIBVIRT"
+[ -z "$(installed "$OTHER_EMULATOR")" ]
+result $? "$OTHER_EMULATOR was removed, as apt said"
+echo "# $(dpkg-query -W -f '${Package} ${Version}: Maintainer ${Maintainer}, Qgm-Inputs ${Qgm-Inputs}' qemu-system-x86)"
+dpkg-query -W -f '${Maintainer}' qemu-system-x86 | grep -vq 'Debian QEMU Team'
+result $? "qemu-system-x86's Maintainer is the project, not Debian's team"
+ls /usr/share/doc/qemu-system-common/guest-memfd.rst* > /dev/null 2>&1
+result $? "the guest-memfd manual page is installed (/usr/share/doc/qemu-system-common)"
+zcat /usr/share/doc/qemu-system-common/NEWS.Debian.gz 2>/dev/null | head -n 1 | grep -qF "($OUR_QEMU)"
+result $? "qemu-system-common's NEWS.Debian opens with our entry"
+for f in "$keyring" /etc/apt/preferences.d/qemu-guest-memfd.pref "/etc/apt/sources.list.d/$REPO_SOURCES"; do
+    dpkg -S "$f" > /dev/null 2>&1
+    result $? "qemu-guest-memfd-host owns $f"
+done
+echo "# qemu-system-data: $(installed qemu-system-data), from: $(apt-cache policy qemu-system-data | grep -A2 '^ \*\*\*' | tail -n +2 | tr -s ' ' | tr '\n' ' ')"
+
+# --- the synthetic Debian update ---
+# Debian's own packages of the two sources, re-versioned above ours with
+# Debian's Origin: what Debian's next point release will look like.
+upd=/srv/debian-update
+mkdir -p "$upd/pool" /qgm/debs
+(cd /qgm/debs && for p in $(of_source qemu); do
+    apt-get download -q "$p=${OUR_QEMU%+gmemfd*}" > /dev/null 2>&1 || echo "download $p failed"
+done
+for p in $(of_source libvirt); do
+    apt-get download -q "$p=${OUR_LIBVIRT%+gmemfd*}" > /dev/null 2>&1 || echo "download $p failed"
+done) | sed 's/^/# /'
+for deb in /qgm/debs/*.deb; do
+    d=/qgm/repack
+    rm -rf "$d"
+    dpkg-deb -R "$deb" "$d"
+    sed -i -e "s/${OUR_QEMU%+gmemfd*}/$DEBIAN_QEMU/g" \
+        -e "s/${OUR_LIBVIRT%+gmemfd*}/$DEBIAN_LIBVIRT/g" "$d/DEBIAN/control"
+    dpkg-deb -Zgzip -z1 -b "$d" "$upd/pool/" > /dev/null
+done
+echo "# synthetic Debian update: $(ls "$upd/pool" | wc -l) packages, $(ls "$upd/pool" | sed 's/_[^_]*$//' | tr '\n' ' ')"
+mkdir -p "$upd/dists/$DEB_SUITE/main/binary-amd64"
+(cd "$upd" && apt-ftparchive packages pool > "dists/$DEB_SUITE/main/binary-amd64/Packages" &&
+    cd "dists/$DEB_SUITE" &&
+    apt-ftparchive -o APT::FTPArchive::Release::Origin=Debian \
+        -o APT::FTPArchive::Release::Label=Debian \
+        -o APT::FTPArchive::Release::Suite=stable \
+        -o APT::FTPArchive::Release::Codename="$DEB_SUITE" \
+        -o APT::FTPArchive::Release::Architectures=amd64 \
+        -o APT::FTPArchive::Release::Components=main release . > Release)
+gpg --batch --quiet --homedir /qgm/debian-key --passphrase '' \
+    --quick-generate-key "synthetic Debian update (check-repo)" ed25519 sign never 2>/dev/null
+gpg --batch --homedir /qgm/debian-key --export > /qgm/debian-update.pgp
+gpg --batch --quiet --homedir /qgm/debian-key --clearsign \
+    -o "$upd/dists/$DEB_SUITE/InRelease" "$upd/dists/$DEB_SUITE/Release"
+cat > /etc/apt/sources.list.d/debian-update.sources <<EOF
+Types: deb
+URIs: file:$upd
+Suites: $DEB_SUITE
+Components: main
+Signed-By: /qgm/debian-update.pgp
+EOF
+run '^(E|W):' apt-get update
+result $? "apt-get update with the synthetic Debian update (Origin Debian, $DEBIAN_QEMU, $DEBIAN_LIBVIRT)"
+
+# With the pin.
+run "Candidate|\*\*\*|990|500| $REPO_ORIGIN|file:$upd" apt-cache policy qemu-system-x86 libvirt-daemon-driver-qemu
+cand=$(apt-cache policy qemu-system-x86 | awk '/Candidate:/ { print $2 }')
+[ "$cand" = "$OUR_QEMU" ] && grep -q "990 .*$REPO_PATH" /tmp/run.out && grep -q "500 .*$upd" /tmp/run.out
+result $? "pin: apt-cache policy: our $OUR_QEMU is the candidate at 990, Debian's $DEBIAN_QEMU at 500"
+run "^(Inst|Remv)|kept back|upgraded" apt-get -s upgrade
+! grep -E "^(Inst|Remv) ($(of_source qemu | tr '\n' '|')$(of_source libvirt | tr '\n' '|')qemu-guest-memfd-host) " /tmp/run.out
+result $? "pin: apt-get -s upgrade keeps all of our qemu and libvirt packages"
+run "^(Inst|Remv)|upgraded" apt-get -s full-upgrade
+! grep -qE "^(Inst|Remv) (qemu-system-x86|libvirt-daemon-driver-qemu|qemu-guest-memfd-host) " /tmp/run.out
+result $? "pin: apt-get -s full-upgrade keeps them too"
+
+# Without the pin, the metapackage makes the change visible.
+run "Candidate" apt-cache "${no_pin[@]}" policy qemu-system-x86
+run "^(Inst|Remv) (qemu-system-x86|libvirt-daemon-driver-qemu|qemu-guest-memfd-host) |kept back|^  |upgraded" \
+    apt-get "${no_pin[@]}" -s upgrade
+sed -n '/kept back/,/upgraded/p' /tmp/run.out | grep -qw qemu-system-x86 &&
+    sed -n '/kept back/,/upgraded/p' /tmp/run.out | grep -qw libvirt-daemon-driver-qemu &&
+    ! grep -qE '^Inst (qemu-system-x86|libvirt-daemon-driver-qemu) ' /tmp/run.out
+result $? "no pin: apt-get -s upgrade keeps qemu-system-x86 and libvirt-daemon-driver-qemu back (the metapackage)"
+run "^(Inst|Remv) (qemu-system-x86|libvirt-daemon-driver-qemu|qemu-guest-memfd-host) |REMOVED|^  qemu-guest" \
+    apt-get "${no_pin[@]}" -s full-upgrade
+grep -q '^Remv qemu-guest-memfd-host ' /tmp/run.out
+result $? "no pin: apt-get -s full-upgrade must remove qemu-guest-memfd-host, and says so"
+
+# Without the pin and without the metapackage: what it prevents.
+dpkg -r qemu-guest-memfd-host > /dev/null 2>&1
+run "^Inst (qemu-system-x86|libvirt-daemon-driver-qemu) |kept back" apt-get "${no_pin[@]}" -s upgrade
+grep -qE "^Inst qemu-system-x86 \[$OUR_QEMU\] \($DEBIAN_QEMU " /tmp/run.out
+result $? "no pin, no metapackage: apt-get -s upgrade replaces ours with Debian's, silently (what the two prevent)"
+
+echo "$passed passed, $failed failed, 0 skipped"
+[ "$failed" -eq 0 ]
