@@ -25,6 +25,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/config/harness.env"
 . "$top/config/deb.env"
+. "$top/config/repo.env"
 . "$top/config/l1-kernels.env"
 deb=$QGM_BUILD/deb
 root=$deb/test-root
@@ -49,7 +50,7 @@ in_root() {
 
 # --- 1. the root, with our packages installed by apt ---
 rm -rf "$root" "$root.tmp"
-"$top/scripts/deb-root.sh" "$root" $DEB_CHECK_TOOLS
+"$top/scripts/deb-root.sh" "$root" $CHECK_DEB_TOOLS
 mkdir -p "$root/qgm/repo"
 for series in $DEB_BUILD_SERIES; do
     cp "$deb/out/$series"/*.deb "$root/qgm/repo/"
@@ -61,11 +62,11 @@ chmod 755 "$root/usr/sbin/policy-rc.d"
 # apt keeps what it downloads: Debian's packages for the downgrade in L1.
 echo 'APT::Keep-Downloaded-Packages "true";' > "$root/etc/apt/apt.conf.d/99keep"
 rm -f "$root/etc/apt/apt.conf.d/"*mmdebstrap* 2>/dev/null || true
-echo "check-deb: apt-get install $DEB_CHECK_PACKAGES (ours from the local repository)"
+echo "check-deb: apt-get install $CHECK_DEB_PACKAGES (ours from the local repository)"
 in_root "set -e
     cd /qgm/repo && dpkg-scanpackages -m . > Packages 2>/dev/null
     apt-get update -qq
-    apt-get install -y -q --no-install-recommends $DEB_CHECK_PACKAGES" > "$deb/check-deb-install.log" 2>&1 || {
+    apt-get install -y -q --no-install-recommends $CHECK_DEB_PACKAGES" > "$deb/check-deb-install.log" 2>&1 || {
     tail -n 30 "$deb/check-deb-install.log" >&2
     echo "check-deb: apt-get install failed, log in build/deb/check-deb-install.log" >&2
     exit 1

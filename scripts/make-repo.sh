@@ -48,9 +48,9 @@ key() {
         mkdir -p "$GNUPGHOME"
         chmod 700 "$GNUPGHOME"
         gpg --batch --quiet --passphrase '' \
-            --quick-generate-key "$REPO_KEY_UID" ed25519 sign never ||
+            --quick-generate-key "$REPO_KEY_UID" ed25519 sign never 2> /dev/null ||
             fail "cannot make the signing key in $GNUPGHOME"
-        echo "make-repo: made the signing key in $GNUPGHOME"
+        echo "make-repo: made the signing key in $GNUPGHOME" >&2
     fi
     gpg --batch --with-colons --list-secret-keys "$REPO_KEY_UID" |
         awk -F: '$1 == "fpr" { print $10; exit }'
@@ -109,16 +109,18 @@ publish() {
             ;;
         esac
     done
+    added=0
     for f in "$@"; do
         case $f in
         *-dbgsym_*.deb) dest=$repo/pool/debug/$sub ;;
-        *.changes|*.buildinfo) dest=$repo/pool/main/$sub ;;
         *) dest=$repo/pool/main/$sub ;;
         esac
         mkdir -p "$dest"
-        [ -e "$dest/$f" ] || cp "$dir/$f" "$dest/"
+        [ ! -e "$dest/$f" ] || continue
+        cp "$dir/$f" "$dest/"
+        case $f in *.deb) added=$((added + 1)) ;; esac
     done
-    echo "make-repo: $src: published $(echo "$@" | tr ' ' '\n' | grep -c '\.deb$') packages"
+    echo "make-repo: $src: $added new packages in the pool"
 }
 
 # upload_files DIR CHANGES: the .changes and what it names, with the
