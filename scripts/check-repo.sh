@@ -43,26 +43,8 @@ esac
 
 start=$(date +%s)
 rm -rf "$root"
-"$top/scripts/deb-root.sh" "$root" "$CHECK_REPO_OTHER_EMULATOR" gpg gpgv apt-utils
-# A trixie host's sources: the release, its updates and security, from
-# the URIs this host already uses.
-uri=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
-security=$(awk '/^URIs:/ && /security/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
-[ -n "$security" ] || fail "no security URIs: line in /etc/apt/sources.list.d/debian.sources"
-rm -f "$root/etc/apt/sources.list" "$root/etc/apt/apt.conf.d/"*mmdebstrap* 2>/dev/null || true
-cat > "$root/etc/apt/sources.list.d/debian.sources" <<EOF
-Types: deb
-URIs: $uri
-Suites: $DEB_SUITE $DEB_SUITE-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: $security
-Suites: $DEB_SUITE-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
+"$top/scripts/deb-root.sh" "$root" "$CHECK_REPO_OTHER_EMULATOR" gpg gpgv
+"$top/scripts/deb-host-sources.sh" "$root"
 # No service starts from maintainer scripts here (make check-deb runs them).
 printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
 chmod 755 "$root/usr/sbin/policy-rc.d"
@@ -78,11 +60,29 @@ cp "$top/scripts/check-repo/in-root.sh" "$root/qgm/"
     echo "OTHER_EMULATOR=$CHECK_REPO_OTHER_EMULATOR"
     echo "DEBIAN_QEMU=$CHECK_REPO_DEBIAN_QEMU"
     echo "DEBIAN_LIBVIRT=$CHECK_REPO_DEBIAN_LIBVIRT"
-    echo "OUR_QEMU=$("$top/scripts/deb-version.sh" version qemu-10.0)"
-    echo "OUR_LIBVIRT=$("$top/scripts/deb-version.sh" version libvirt)"
 } > "$root/qgm/check.env"
+# The synthetic Debian update: Debian's own build of every package our
+# repository offers, fetched by exact version in the root (apt checks it
+# against Debian's signed index), re-versioned with Debian's Origin.
+ours_qemu=$("$top/scripts/deb-version.sh" version qemu-10.0)
+ours_libvirt=$("$top/scripts/deb-version.sh" version libvirt)
+debian_qemu=${ours_qemu%+gmemfd*} debian_libvirt=${ours_libvirt%+gmemfd*}
+list=$(awk -v q="$debian_qemu" -v l="$debian_libvirt" '
+    /^Package:/ { p = $2; s = $2 } /^Source:/ { s = $2 }
+    /^$/ { if (s == "qemu") print p "=" q; if (s == "libvirt") print p "=" l }' \
+    "$QGM_REPO/dists/$DEB_SUITE/main/binary-amd64/Packages" | sort -u | tr '\n' ' ')
+mkdir -p "$root/qgm/debian-debs"
+"$top/scripts/deb-root.sh" --run "$root" \
+    "apt-get update -qq && cd /qgm/debian-debs && apt-get download -q $list" > "$log" 2>&1 ||
+    fail "cannot download Debian's own packages ($list), log in ${log#"$top/"}"
+"$top/scripts/synthetic-repo.sh" "$root/srv/debian-update" Debian \
+    "$QGM_BUILD/deb/synthetic-debian-gnupg" "synthetic Debian update (make check-repo)" \
+    "$debian_qemu=$CHECK_REPO_DEBIAN_QEMU" "$debian_libvirt=$CHECK_REPO_DEBIAN_LIBVIRT" \
+    -- "$root"/qgm/debian-debs/*.deb
+echo "OUR_QEMU=$ours_qemu" >> "$root/qgm/check.env"
+echo "OUR_LIBVIRT=$ours_libvirt" >> "$root/qgm/check.env"
 status=0
-"$top/scripts/deb-root.sh" --run "$root" "bash /qgm/in-root.sh" > "$log" 2>&1 || status=$?
+"$top/scripts/deb-root.sh" --run "$root" "bash /qgm/in-root.sh" >> "$log" 2>&1 || status=$?
 grep -E '^(ok|not ok|#|[0-9]+ passed)' "$log" || true
 echo "check-repo: $(( $(date +%s) - start )) s, log in ${log#"$top/"}"
 [ $status -eq 0 ] || exit 1

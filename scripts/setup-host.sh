@@ -8,9 +8,11 @@
 # --cross: also what the cross builds of config/cross-builds need: each
 # TRIPLET's gcc-TRIPLET and, with ARCH added to dpkg's architectures, the
 # packages of config/cross-packages as PACKAGE:ARCH, all from Debian 12.
-# --deb: also what 'make deb' and 'make check-deb' need on this host
-# (mmdebstrap for their Debian 13 roots, e2fsprogs for the L1 disk); the
-# builds themselves get their tools inside those roots.
+# --deb: also what 'make deb', 'make repo' and their checks need on this
+# host (mmdebstrap for their Debian 13 roots, e2fsprogs for the L1 disk,
+# apt-utils' apt-ftparchive, gpg and gpgv for the repository, debhelper
+# for the metapackage); the builds themselves get their tools inside
+# those roots.
 # Multiarch libraries must have the very version of their amd64 twins, so
 # this refuses (before installing anything) an install that would upgrade
 # libc6.

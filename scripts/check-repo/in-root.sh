@@ -96,44 +96,16 @@ echo "# qemu-system-data: $(installed qemu-system-data), from: $(apt-cache polic
 
 # --- the synthetic Debian update ---
 # Debian's own packages of the two sources, re-versioned above ours with
-# Debian's Origin: what Debian's next point release will look like.
+# Debian's Origin (check-repo.sh made it, scripts/synthetic-repo.sh):
+# what Debian's next point release will look like.
 upd=/srv/debian-update
-mkdir -p "$upd/pool" /qgm/debs
-(cd /qgm/debs && for p in $(of_source qemu); do
-    apt-get download -q "$p=${OUR_QEMU%+gmemfd*}" > /dev/null 2>&1 || echo "download $p failed"
-done
-for p in $(of_source libvirt); do
-    apt-get download -q "$p=${OUR_LIBVIRT%+gmemfd*}" > /dev/null 2>&1 || echo "download $p failed"
-done) | sed 's/^/# /'
-for deb in /qgm/debs/*.deb; do
-    d=/qgm/repack
-    rm -rf "$d"
-    dpkg-deb -R "$deb" "$d"
-    sed -i -e "s/${OUR_QEMU%+gmemfd*}/$DEBIAN_QEMU/g" \
-        -e "s/${OUR_LIBVIRT%+gmemfd*}/$DEBIAN_LIBVIRT/g" "$d/DEBIAN/control"
-    dpkg-deb -Zgzip -z1 -b "$d" "$upd/pool/" > /dev/null
-done
-echo "# synthetic Debian update: $(ls "$upd/pool" | wc -l) packages, $(ls "$upd/pool" | sed 's/_[^_]*$//' | tr '\n' ' ')"
-mkdir -p "$upd/dists/$DEB_SUITE/main/binary-amd64"
-(cd "$upd" && apt-ftparchive packages pool > "dists/$DEB_SUITE/main/binary-amd64/Packages" &&
-    cd "dists/$DEB_SUITE" &&
-    apt-ftparchive -o APT::FTPArchive::Release::Origin=Debian \
-        -o APT::FTPArchive::Release::Label=Debian \
-        -o APT::FTPArchive::Release::Suite=stable \
-        -o APT::FTPArchive::Release::Codename="$DEB_SUITE" \
-        -o APT::FTPArchive::Release::Architectures=amd64 \
-        -o APT::FTPArchive::Release::Components=main release . > Release)
-gpg --batch --quiet --homedir /qgm/debian-key --passphrase '' \
-    --quick-generate-key "synthetic Debian update (check-repo)" ed25519 sign never 2>/dev/null
-gpg --batch --homedir /qgm/debian-key --export > /qgm/debian-update.pgp
-gpg --batch --quiet --homedir /qgm/debian-key --clearsign \
-    -o "$upd/dists/$DEB_SUITE/InRelease" "$upd/dists/$DEB_SUITE/Release"
+echo "# synthetic Debian update: $(ls "$upd/pool" | wc -l) packages, $(ls "$upd/pool" | sed 's/_.*//' | tr '\n' ' ')"
 cat > /etc/apt/sources.list.d/debian-update.sources <<EOF
 Types: deb
 URIs: file:$upd
 Suites: $DEB_SUITE
 Components: main
-Signed-By: /qgm/debian-update.pgp
+Signed-By: $upd/key.pgp
 EOF
 run '^(E|W):' apt-get update
 result $? "apt-get update with the synthetic Debian update (Origin Debian, $DEBIAN_QEMU, $DEBIAN_LIBVIRT)"

@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Usage: deb-host-sources.sh ROOT
+#
+# Give the Debian root ROOT (scripts/deb-root.sh) the apt sources of a
+# Debian 13 host: DEB_SUITE, its -updates and its -security, in deb822,
+# from the URIs this host already uses (no mirror name is written here),
+# in place of the single line mmdebstrap left.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/config/harness.env"
+. "$top/config/deb.env"
+root=${1:?usage: $0 ROOT}
+sources=/etc/apt/sources.list.d/debian.sources
+uri=$(awk '/^URIs:/ { print $2; exit }' "$sources")
+security=$(awk '/^URIs:/ && /security/ { print $2; exit }' "$sources")
+if [ -z "$uri" ] || [ -z "$security" ]; then
+    echo "deb-host-sources: need the archive's and the security archive's URIs: lines in $sources" >&2
+    exit 1
+fi
+rm -f "$root/etc/apt/sources.list" "$root/etc/apt/apt.conf.d/"*mmdebstrap* 2>/dev/null || true
+cat > "$root/etc/apt/sources.list.d/debian.sources" <<EOF
+Types: deb
+URIs: $uri
+Suites: $DEB_SUITE $DEB_SUITE-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: $security
+Suites: $DEB_SUITE-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
