@@ -64,7 +64,11 @@ collect() {
             echo "build-deb: cannot download Debian's $list" >&2
             return 1
         }
-        cp "$2"/tmp/all/*.deb "$out/$1/debian-all/"
+        # Named as in Debian's pool (no epoch), not as apt's cache names them.
+        for f in "$2"/tmp/all/*.deb; do
+            cp "$f" "$out/$1/debian-all/$(dpkg-deb -f "$f" Package)_$(dpkg-deb -f "$f" Version |
+                sed 's/^[0-9]*://')_$(dpkg-deb -f "$f" Architecture).deb"
+        done
         ;;
     esac
 }
@@ -133,7 +137,7 @@ build() {
         apt-get build-dep -y -qq --no-install-recommends $arch_only ${profiles:+-P '$profiles'} .
         env DEB_BUILD_OPTIONS='$options' \
             DEB_BUILD_PROFILES='$(echo "$profiles" | tr , ' ')' $extra \
-            dpkg-buildpackage --build=$kind -us -uc" > "$log" 2>&1 || {
+            dpkg-buildpackage --build=$kind -sa -us -uc" > "$log" 2>&1 || {
         tail -n 30 "$log" >&2
         echo "build-deb: $package: build failed, log in ${log#"$top/"}" >&2
         return 1

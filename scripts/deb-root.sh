@@ -7,7 +7,9 @@
 # Make DIR a clean Debian root of DEB_SUITE (config/deb.env, trixie) with
 # mmdebstrap, from the Debian archive this host already uses (the URIs of
 # /etc/apt/sources.list.d/debian.sources: no mirror name is written here),
-# with the buildd essentials and PACKAGEs.  DIR must not exist.
+# with the buildd essentials and PACKAGEs, all at their newest in
+# DEB_SUITE, its -updates and its -security, as Debian's buildds build a
+# stable update (the .buildinfo of each build records what was installed).  DIR must not exist.
 # --run runs COMMAND (a shell command line) inside DIR as root, with /proc,
 # /sys and /dev mounted for it in a mount namespace of its own (private
 # propagation: nothing reaches the host's mounts, and they all go away
@@ -40,15 +42,18 @@ if [ -e "$dir" ]; then
     exit 1
 fi
 uri=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
-if [ -z "$uri" ]; then
-    echo "deb-root: no URIs: line in /etc/apt/sources.list.d/debian.sources" >&2
+security=$(awk '/^URIs:/ && /security/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
+if [ -z "$uri" ] || [ -z "$security" ]; then
+    echo "deb-root: need the archive's and the security archive's URIs: lines in" \
+         "/etc/apt/sources.list.d/debian.sources" >&2
     exit 1
 fi
 include=$(echo "$@" | tr ' ' ',')
 mkdir -p "$(dirname "$dir")"
 mmdebstrap --quiet --variant=buildd --components=main \
     ${include:+--include="$include"} \
-    "$DEB_SUITE" "$dir.tmp" "deb $uri $DEB_SUITE main" > "$dir.log" 2>&1 || {
+    "$DEB_SUITE" "$dir.tmp" "deb $uri $DEB_SUITE main" "deb $uri $DEB_SUITE-updates main" \
+    "deb $security $DEB_SUITE-security main" > "$dir.log" 2>&1 || {
     tail -n 20 "$dir.log" >&2
     echo "deb-root: mmdebstrap failed, log in $dir.log" >&2
     rm -rf "$dir.tmp"

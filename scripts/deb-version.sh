@@ -49,6 +49,8 @@ list_inputs() {
     echo config/deb.env
     echo scripts/debian-source.sh
     echo scripts/deb-control.py
+    echo scripts/build-deb.sh
+    echo scripts/deb-root.sh
     case $1 in
     libvirt) echo packaging/NEWS.Debian.libvirt ;;
     *) echo packaging/NEWS.Debian.qemu ;;
@@ -60,12 +62,12 @@ list_inputs() {
 }
 
 inputs() {
-    list_inputs "$1" > /tmp/deb-version-inputs.$$ || exit 1
-    (cd "$top" && while read -r f; do
+    list=$(list_inputs "$1") || exit 1
+    sums=$(cd "$top" && for f in $list; do
         [ -f "$f" ] || { echo "deb-version: $1: input $f is missing" >&2; exit 1; }
         printf '%s %s\n' "$(sha256sum < "$f" | cut -d' ' -f1)" "$f"
-    done < /tmp/deb-version-inputs.$$) | sha256sum | cut -d' ' -f1
-    rm -f /tmp/deb-version-inputs.$$
+    done) || exit 1
+    printf '%s\n' "$sums" | sha256sum | cut -d' ' -f1
 }
 
 # Debian's version that SERIES rebuilds (empty for host).

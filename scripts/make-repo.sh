@@ -172,7 +172,7 @@ cd "$repo"
 rm -rf "$dists"
 mkdir -p "$dists/main/binary-amd64" "$dists/main/source" "$dists/main/debug/binary-amd64"
 apt-ftparchive packages pool/main > "$dists/main/binary-amd64/Packages"
-apt-ftparchive sources pool/main > "$dists/main/source/Sources" 2> /dev/null
+apt-ftparchive sources pool/main > "$dists/main/source/Sources"
 if [ -d pool/debug ]; then
     apt-ftparchive packages pool/debug > "$dists/main/debug/binary-amd64/Packages"
 else

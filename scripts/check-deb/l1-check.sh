@@ -120,6 +120,11 @@ wait_libvirtd() {
 
 echo 1 > /proc/sys/kernel/printk
 echo "@@QGM-TAP-BEGIN@@"
+# /dev/kvm came from the initramfs, before udev: let udev apply its rules
+# (group kvm) now, as it does at a host's boot.
+udevadm trigger --action=add --subsystem-match=misc > /dev/null 2>&1
+udevadm settle > /dev/null 2>&1
+echo "# $(ls -l /dev/kvm)"
 
 # --- 1. the host ---
 echo "# L1: Linux $(uname -r), Debian $(cat /etc/debian_version), init $(ps -o comm= -p 1)," \
