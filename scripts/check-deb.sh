@@ -107,7 +107,7 @@ while read -r p v; do
     ours_debs="$ours_debs $f"
 done < "$deb/check-deb-packages"
 # shellcheck disable=SC2086
-"$top/scripts/synthetic-repo.sh" "$root/srv/ours-next" "$REPO_ORIGIN" "$QGM_REPO_GNUPG" \
+"$top/scripts/synthetic-repo.sh" "$root/srv/ours-next" "$REPO_ORIGIN" "$DEB_SUITE" "$QGM_REPO_GNUPG" \
     "$REPO_KEY_UID" "$ours_qemu=$ours_qemu+check1" "$ours_libvirt=$ours_libvirt+check1" \
     -- $ours_debs
 debian_debs=$(cd "$root/var/cache/apt/archives" && for p in $(cat "$root/qgm/debian.list"); do
@@ -116,7 +116,7 @@ debian_debs=$(cd "$root/var/cache/apt/archives" && for p in $(cat "$root/qgm/deb
     [ -z "$f" ] || echo "$PWD/$f"
 done)
 # shellcheck disable=SC2086
-"$top/scripts/synthetic-repo.sh" "$root/srv/debian-update" Debian \
+"$top/scripts/synthetic-repo.sh" "$root/srv/debian-update" Debian stable \
     "$deb/synthetic-debian-gnupg" "synthetic Debian update (make check-deb)" \
     "$debian_qemu=$CHECK_REPO_DEBIAN_QEMU" "$debian_libvirt=$CHECK_REPO_DEBIAN_LIBVIRT" \
     -- $debian_debs
@@ -135,7 +135,8 @@ in_root "apt-get update -q" >> "$log" 2>&1 ||
 if [ "${QGM_CHECK_DEB_BREAK:-}" = apparmor-kvm ]; then
     echo "check-deb: QGM_CHECK_DEB_BREAK=apparmor-kvm: the domains' profile denies /dev/kvm"
     mkdir -p "$root/etc/apparmor.d/abstractions/libvirt-qemu.d"
-    echo 'deny /dev/kvm rw,' > "$root/etc/apparmor.d/abstractions/libvirt-qemu.d/qgm-check-deb-break"
+    # 'audit': a plain deny is silent, and the check must see the denial.
+    echo 'audit deny /dev/kvm rw,' > "$root/etc/apparmor.d/abstractions/libvirt-qemu.d/qgm-check-deb-break"
 fi
 
 # --- 3. L1: systemd, the check as a unit, the root as its disk ---

@@ -75,7 +75,7 @@ mkdir -p "$root/qgm/debian-debs"
 "$top/scripts/deb-root.sh" --run "$root" \
     "apt-get update -qq && cd /qgm/debian-debs && apt-get download -q $list" > "$log" 2>&1 ||
     fail "cannot download Debian's own packages ($list), log in ${log#"$top/"}"
-"$top/scripts/synthetic-repo.sh" "$root/srv/debian-update" Debian \
+"$top/scripts/synthetic-repo.sh" "$root/srv/debian-update" Debian stable \
     "$QGM_BUILD/deb/synthetic-debian-gnupg" "synthetic Debian update (make check-repo)" \
     "$debian_qemu=$CHECK_REPO_DEBIAN_QEMU" "$debian_libvirt=$CHECK_REPO_DEBIAN_LIBVIRT" \
     -- "$root"/qgm/debian-debs/*.deb

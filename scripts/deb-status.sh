@@ -9,8 +9,9 @@
 # DEB_STATUS_SECURITY_SUITES (config/repo.env), read with apt from the
 # archive URIs this host already uses, in a private apt state (nothing of
 # the host's apt changes).  Prints a line per source and suite; exit
-# status 1, naming the newer version, when Debian has one above our pin:
-# that is the rebuild README's policy promises.
+# status 1, naming the newer version, when Debian has one above our pin
+# (that is the rebuild README's policy promises); 2 when a suite that
+# must be read (not DEB_STATUS_OPTIONAL_SUITES) could not be.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,7 +64,10 @@ check() {
         n = split($3, a, " "); suite = a[n - 1]; sub(/\/.*/, "", suite)
         gsub(/ /, "", $2); print suite, $2 }' > "$work/$src"
     for s in $DEB_STATUS_SUITES $DEB_STATUS_SECURITY_SUITES; do
-        v=$(awk -v s="$s" '$1 == s { print $2 }' "$work/$src" | sort -V | tail -n 1)
+        v=
+        for c in $(awk -v s="$s" '$1 == s { print $2 }' "$work/$src"); do
+            [ -n "$v" ] && dpkg --compare-versions "$c" le "$v" || v=$c
+        done
         if [ -z "$v" ]; then
             case " $unknown " in
             *" $s "*) echo "deb-status: $src: $s: UNKNOWN (not read)" ;;
@@ -85,5 +89,16 @@ if [ $lag -ne 0 ]; then
     echo "deb-status: we lag behind Debian: rebase the series on its new version," \
          "pin it, record the version (make deb-version), make deb and make repo" >&2
     exit 1
+fi
+missing=
+for s in $unknown; do
+    case " $DEB_STATUS_OPTIONAL_SUITES " in
+    *" $s "*) echo "deb-status: warning: $s could not be read (this mirror may not carry it)" >&2 ;;
+    *) missing="$missing $s" ;;
+    esac
+done
+if [ -n "$missing" ]; then
+    echo "deb-status: cannot tell: could not read$missing" >&2
+    exit 2
 fi
 echo "deb-status: our pins are Debian's newest in what could be read${unknown:+ (not read:$unknown)}"

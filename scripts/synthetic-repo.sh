@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Usage: synthetic-repo.sh DIR ORIGIN GNUPGHOME UID OLD=NEW... -- DEB...
+# Usage: synthetic-repo.sh DIR ORIGIN SUITE GNUPGHOME UID OLD=NEW... -- DEB...
 #
-# A signed apt repository in DIR (suite DEB_SUITE, component main) whose
-# Release says Origin and Label ORIGIN, holding the packages DEB... with
+# A signed apt repository in DIR (dists/DEB_SUITE, component main) whose
+# Release says Origin and Label ORIGIN, Suite SUITE (Debian's says
+# 'stable') and Codename DEB_SUITE, holding the packages DEB... with
 # every OLD version string in their control files replaced by NEW: the
 # stand-in for a package update that does not exist yet, for make
 # check-repo and make check-deb (Debian's next point release: Debian's own
@@ -18,17 +19,18 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/config/harness.env"
 . "$top/config/deb.env"
 
-if [ $# -lt 6 ]; then
-    echo "usage: $0 DIR ORIGIN GNUPGHOME UID OLD=NEW... -- DEB..." >&2
+if [ $# -lt 7 ]; then
+    echo "usage: $0 DIR ORIGIN SUITE GNUPGHOME UID OLD=NEW... -- DEB..." >&2
     exit 2
 fi
-dir=$1 origin=$2 uid=$4
-export GNUPGHOME=$3
-shift 4
-expr=
+dir=$1 origin=$2 suite=$3 uid=$5
+export GNUPGHOME=$4
+shift 5
+# OLD=NEW pairs, replaced as fixed strings (perl's \Q...\E): versions
+# hold '+', '~' and '.', which a regular expression would read.
+pairs=
 while [ $# -gt 0 ] && [ "$1" != -- ]; do
-    old=${1%%=*} new=${1#*=}
-    expr="$expr -e s/$(echo "$old" | sed 's/[.+~]/\\&/g')/$new/g"
+    pairs="$pairs $1"
     shift
 done
 [ "${1:-}" = -- ] && shift
@@ -41,8 +43,16 @@ trap 'rm -rf "$work"' EXIT
 for deb in "$@"; do
     rm -rf "$work/pkg"
     dpkg-deb -R "$deb" "$work/pkg"
-    # shellcheck disable=SC2086
-    sed -i $expr "$work/pkg/DEBIAN/control"
+    old_version=$(dpkg-deb -f "$deb" Version)
+    for pair in $pairs; do
+        OLD=${pair%%=*} NEW=${pair#*=} perl -pi -e 's/\Q$ENV{OLD}\E/$ENV{NEW}/g' \
+            "$work/pkg/DEBIAN/control"
+    done
+    new_version=$(sed -n 's/^Version: //p' "$work/pkg/DEBIAN/control")
+    if [ "$new_version" = "$old_version" ]; then
+        echo "synthetic-repo: $(basename "$deb"): no pair re-versions $old_version" >&2
+        exit 1
+    fi
     dpkg-deb -Zgzip -z1 -b "$work/pkg" "$dir/pool/" > /dev/null
 done
 if ! gpg --batch --list-secret-keys "$uid" > /dev/null 2>&1; then
@@ -56,7 +66,7 @@ apt-ftparchive packages pool > "dists/$DEB_SUITE/main/binary-amd64/Packages"
 cd "dists/$DEB_SUITE"
 apt-ftparchive -o APT::FTPArchive::Release::Origin="$origin" \
     -o APT::FTPArchive::Release::Label="$origin" \
-    -o APT::FTPArchive::Release::Suite="$DEB_SUITE" \
+    -o APT::FTPArchive::Release::Suite="$suite" \
     -o APT::FTPArchive::Release::Codename="$DEB_SUITE" \
     -o APT::FTPArchive::Release::Architectures=amd64 \
     -o APT::FTPArchive::Release::Components=main release . > Release

@@ -67,6 +67,12 @@ virsh() {
     run /usr/bin/virsh -q -c qemu:///system "$@"
 }
 
+# The priority apt-cache policy gives VERSION (the last apt-cache policy
+# of a single package in /tmp/run.out): on its version line, after it.
+priority() {
+    awk -v v="$1" '$1 == "***" { $1 = "" ; $0 = $0 } $1 == v && NF == 2 { print $2; exit }' /tmp/run.out
+}
+
 versions() {
     dpkg-query -W -f '${Package} ${Version}\n' qemu-system-x86 libvirt-daemon-driver-qemu \
         libvirt-daemon-system qemu-guest-memfd-host 2>/dev/null | sed 's/^/# installed: /'
@@ -125,6 +131,8 @@ echo "@@QGM-TAP-BEGIN@@"
 udevadm trigger --action=add --subsystem-match=misc > /dev/null 2>&1
 udevadm settle > /dev/null 2>&1
 echo "# $(ls -l /dev/kvm)"
+[ "$(stat -c '%G %a' /dev/kvm)" = "kvm 660" ]
+result $? "host: udev made /dev/kvm root:kvm 0660"
 
 # --- 1. the host ---
 echo "# L1: Linux $(uname -r), Debian $(cat /etc/debian_version), init $(ps -o comm= -p 1)," \
@@ -135,11 +143,11 @@ run aa-status
 grep -q 'apparmor module is loaded' /tmp/run.out && grep -qE '^ +libvirtd$' /tmp/run.out
 result $? "host: AppArmor is on, libvirtd's profile is loaded"
 versions
-run_f "Candidate|Installed|\*\*\*| 990 | 500 |qemu-system-x86|libvirt-daemon-driver-qemu" \
-    apt-cache policy qemu-system-x86 libvirt-daemon-driver-qemu
-grep -q " 990 file:" /tmp/run.out &&
+pin=$(awk '/^Pin-Priority:/ { print $2 }' /etc/apt/preferences.d/qemu-guest-memfd.pref)
+run_f "Candidate|Installed|\*\*\*| [0-9]+$|file:" apt-cache policy qemu-system-x86
+[ "$(priority "$OURS_QEMU")" = "$pin" ] &&
     [ "$(dpkg-query -W -f '${Version}' qemu-system-x86)" = "$OURS_QEMU" ]
-result $? "host: our qemu-system-x86 $OURS_QEMU is installed, our origin pinned at 990"
+result $? "host: our qemu-system-x86 $OURS_QEMU is installed, pinned at ${pin:-(no pin)}"
 wait_libvirtd
 result $? "host: libvirtd answers (Debian's units)"
 lpid=$(libvirtd_pid)
@@ -200,9 +208,9 @@ still_running upgrade "$pid"
 virsh dumpxml gmem
 grep -q "guestMemfd='yes'" /tmp/run.out
 result $? "upgrade: the live XML keeps guestMemfd='yes'"
-run_f "Candidate|\*\*\*| 990 | 500 " apt-cache policy qemu-system-x86
-grep -q "$DEBIAN_UPDATE_QEMU 500" /tmp/run.out
-result $? "upgrade: Debian's update $DEBIAN_UPDATE_QEMU is offered, at 500 below the pin"
+run_f "Candidate|\*\*\*| [0-9]+$|file:" apt-cache policy qemu-system-x86
+[ "$(priority "$DEBIAN_UPDATE_QEMU")" = 500 ] && [ "$(priority "$NEXT_QEMU")" = "$pin" ]
+result $? "upgrade: Debian's update $DEBIAN_UPDATE_QEMU is offered at 500, ours at $pin"
 run_f "^(Inst|Remv)|upgraded" apt-get -s upgrade
 ! grep -qE '^(Inst|Remv) (qemu|libvirt)' /tmp/run.out
 result $? "upgrade: apt-get upgrade has nothing more to do: Debian's update stays out"

@@ -34,6 +34,12 @@ run() {
     return $rc
 }
 
+# The priority apt-cache policy gives VERSION (the last apt-cache policy
+# of a single package in /tmp/run.out): on its version line, after it.
+priority() {
+    awk -v v="$1" '$1 == "***" { $1 = "" ; $0 = $0 } $1 == v && NF == 2 { print $2; exit }' /tmp/run.out
+}
+
 installed() {
     dpkg-query -W -f '${Version}' "$1" 2>/dev/null
 }
@@ -111,13 +117,19 @@ EOF
 run '^(E|W):' apt-get update
 result $? "apt-get update with the synthetic Debian update (Origin Debian, $DEBIAN_QEMU, $DEBIAN_LIBVIRT)"
 
-# With the pin.
-run "Candidate|\*\*\*|990|500| $REPO_ORIGIN|file:$upd" apt-cache policy qemu-system-x86 libvirt-daemon-driver-qemu
-cand=$(apt-cache policy qemu-system-x86 | awk '/Candidate:/ { print $2 }')
-[ "$cand" = "$OUR_QEMU" ] && grep -q "990 .*$REPO_PATH" /tmp/run.out && grep -q "500 .*$upd" /tmp/run.out
-result $? "pin: apt-cache policy: our $OUR_QEMU is the candidate at 990, Debian's $DEBIAN_QEMU at 500"
+# With the pin: also with APT::Default-Release, which gives Debian's
+# trixie 990 (a pin at 990 would tie, and the higher version win).
+PIN=$(awk '/^Pin-Priority:/ { print $2 }' /etc/apt/preferences.d/qemu-guest-memfd.pref)
+run "Candidate|\*\*\*| [0-9]+$|file:" apt-cache policy qemu-system-x86
+cand=$(awk '/Candidate:/ { print $2 }' /tmp/run.out)
+[ "$cand" = "$OUR_QEMU" ] && [ "$(priority "$OUR_QEMU")" = "$PIN" ] &&
+    [ "$(priority "$DEBIAN_QEMU")" = 500 ]
+result $? "pin: apt-cache policy: our $OUR_QEMU is the candidate at $PIN, Debian's $DEBIAN_QEMU at 500"
+run "Candidate" apt-cache -o APT::Default-Release="$DEB_SUITE" policy qemu-system-x86
+[ "$(awk '/Candidate:/ { print $2 }' /tmp/run.out)" = "$OUR_QEMU" ]
+result $? "pin: with APT::Default-Release $DEB_SUITE (Debian's at 990), ours stays the candidate"
 run "^(Inst|Remv)|kept back|upgraded" apt-get -s upgrade
-! grep -E "^(Inst|Remv) ($(of_source qemu | tr '\n' '|')$(of_source libvirt | tr '\n' '|')qemu-guest-memfd-host) " /tmp/run.out
+! grep -E "^(Inst|Remv) ($(of_source qemu | tr '\n' '|')$(of_source libvirt | tr '\n' '|')qemu-guest-memfd-host) " /tmp/run.out > /dev/null
 result $? "pin: apt-get -s upgrade keeps all of our qemu and libvirt packages"
 run "^(Inst|Remv)|upgraded" apt-get -s full-upgrade
 ! grep -qE "^(Inst|Remv) (qemu-system-x86|libvirt-daemon-driver-qemu|qemu-guest-memfd-host) " /tmp/run.out
@@ -136,11 +148,19 @@ run "^(Inst|Remv) (qemu-system-x86|libvirt-daemon-driver-qemu|qemu-guest-memfd-h
 grep -q '^Remv qemu-guest-memfd-host ' /tmp/run.out
 result $? "no pin: apt-get -s full-upgrade must remove qemu-guest-memfd-host, and says so"
 
-# Without the pin and without the metapackage: what it prevents.
-dpkg -r qemu-guest-memfd-host > /dev/null 2>&1
-run "^Inst (qemu-system-x86|libvirt-daemon-driver-qemu) |kept back" apt-get "${no_pin[@]}" -s upgrade
-grep -qE "^Inst qemu-system-x86 \[$OUR_QEMU\] \($DEBIAN_QEMU " /tmp/run.out
-result $? "no pin, no metapackage: apt-get -s upgrade replaces ours with Debian's, silently (what the two prevent)"
+# Leaving: README's 'apt purge qemu-guest-memfd-host' takes the pin, the
+# .sources and the keyring away; Debian's update then replaces ours in
+# silence, which is what the pin and the metapackage prevent.
+run "^(Remv|Purg) " apt-get purge -y qemu-guest-memfd-host
+result $? "apt-get purge qemu-guest-memfd-host"
+[ ! -e /etc/apt/preferences.d/qemu-guest-memfd.pref ] &&
+    [ ! -e "/etc/apt/sources.list.d/$REPO_SOURCES" ] && [ ! -e "$keyring" ]
+result $? "purge: the pin, the .sources and the keyring are gone"
+run '^(E|W):' apt-get update
+result $? "purge: apt-get update has no error (no source left without its key)"
+run "^Inst (qemu-system-x86|libvirt-daemon-driver-qemu) |kept back" apt-get -s upgrade
+grep -qF "Inst qemu-system-x86 [$OUR_QEMU] ($DEBIAN_QEMU " /tmp/run.out
+result $? "purge: apt-get -s upgrade now replaces ours with Debian's, silently (what the two prevent)"
 
 echo "$passed passed, $failed failed, 0 skipped"
 [ "$failed" -eq 0 ]
