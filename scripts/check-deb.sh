@@ -141,6 +141,9 @@ fi
 
 # --- 3. L1: systemd, the check as a unit, the root as its disk ---
 rm -f "$root/usr/sbin/policy-rc.d"
+# man-db's index is rebuilt after every install: minutes under TCG, and
+# nothing here reads it.
+rm -f "$root/var/lib/man-db/auto-update"
 cp "$top/scripts/check-deb/l1-check.sh" "$top/scripts/check-deb/qgm-check.service" "$root/qgm/"
 cp "$top/tests/libvirt/gmem.xml" "$QGM_BUNDLE/share/ram-pattern.bin" \
    "$QGM_BUNDLE/share/ram-pattern.bin.env" "$root/qgm/"
