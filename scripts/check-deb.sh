@@ -102,7 +102,7 @@ in_root "apt-get install -y -q --download-only --allow-downgrades \$(cat /qgm/de
     >> "$log" 2>&1 || fail "cannot download Debian's versions of our packages, log in ${log#"$top/"}"
 ours_debs=
 while read -r p v; do
-    f=$(ls "$QGM_REPO"/pool/main/*/*/"${p}_${v#*:}_"*.deb 2>/dev/null | head -n 1)
+    f=$(find "$QGM_REPO/pool" -name "${p}_${v#*:}_*.deb" | head -n 1)
     [ -n "$f" ] || fail "no $p $v in ${QGM_REPO#"$top/"}/pool"
     ours_debs="$ours_debs $f"
 done < "$deb/check-deb-packages"

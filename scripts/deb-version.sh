@@ -59,6 +59,11 @@ list_inputs() {
     echo "$pin"
     echo "patches/$1/series"
     "$top/scripts/list-entries.sh" "$top/patches/$1/series" | sed "s|^|patches/$1/|"
+    extra=packaging/debian-patches/$1
+    if [ -f "$top/$extra/series" ]; then
+        echo "$extra/series"
+        "$top/scripts/list-entries.sh" "$top/$extra/series" | sed "s|^|$extra/|"
+    fi
 }
 
 inputs() {

@@ -13,7 +13,8 @@
 #   - the patches of patches/SERIES copied into
 #     debian/patches/qemu-guest-memfd/, each with a DEP-3 'Forwarded: no',
 #     and appended, in order, to debian/patches/series after Debian's own
-#     (nothing is applied here);
+#     (nothing is applied here), then those of
+#     packaging/debian-patches/SERIES if it has any (named debian-*);
 #   - the control files made ours (scripts/deb-control.py: Maintainer,
 #     the virtual packages, the x86-only profile, the inputs' sha256);
 #   - NEWS.Debian and README.Debian entries (packaging/), and qemu's
@@ -95,6 +96,17 @@ for p in $list; do
     }
     echo "$DEB_PATCH_DIR/$p" >> "$dir/debian/patches/series"
 done
+# The packaging patches of packaging/debian-patches/SERIES (what the series
+# needs on Debian's base and not on upstream's), after the series.
+extra=$top/packaging/debian-patches/$series
+if [ -f "$extra/series" ]; then
+    echo "# qemu-guest-memfd: packaging/debian-patches/$series, for Debian's base" \
+        >> "$dir/debian/patches/series"
+    for p in $("$top/scripts/list-entries.sh" "$extra/series"); do
+        cp "$extra/$p" "$dir/debian/patches/$DEB_PATCH_DIR/debian-$p"
+        echo "$DEB_PATCH_DIR/debian-$p" >> "$dir/debian/patches/series"
+    done
+fi
 
 inputs=$("$top/scripts/deb-version.sh" inputs "$series")
 debian_date=$(sed -n '/^ -- /{s/^ -- .*>  //p;q}' "$dir/debian/changelog")

@@ -249,11 +249,13 @@ grep -qx "Maintainer: $DEB_CHANGELOG_NAME <$DEB_CHANGELOG_EMAIL>" "$control" &&
         grep -qx 'Provides: libvirt-guest-memfd-support'
 result $? "debian-source: Maintainer is ours, Debian's kept as XSBC-Original-Maintainer, the driver Provides libvirt-guest-memfd-support"
 last=$("$top/scripts/list-entries.sh" "$top/patches/libvirt/series" | tail -n 1)
-[ "$(tail -n 1 "$work/dsrc/libvirt/debian/patches/series")" = "$DEB_PATCH_DIR/$last" ] &&
+extra=$("$top/scripts/list-entries.sh" "$top/packaging/debian-patches/libvirt/series" | tail -n 1)
+[ "$(grep -v '^#' "$work/dsrc/libvirt/debian/patches/series" | tail -n 2 | tr '\n' ' ')" = \
+  "$DEB_PATCH_DIR/$last $DEB_PATCH_DIR/debian-$extra " ] &&
     grep -qx 'Forwarded: no' "$work/dsrc/libvirt/debian/patches/$DEB_PATCH_DIR/$last" &&
     [ -f "$work/dsrc/$LIBVIRT_ORIG" ] &&
     head -n 1 "$work/dsrc/libvirt/debian/NEWS" | grep -qF "($version)"
-result $? "debian-source: the series last in debian/patches/series (DEP-3 Forwarded: no), NEWS.Debian entry, orig beside the tree"
+result $? "debian-source: the series after Debian's patches (DEP-3 Forwarded: no), then the packaging patch, NEWS.Debian entry, orig beside the tree"
 rm -rf "$work/dsrc"
 # The guard: a recorded version is never built from other inputs.
 printf '%s\n' "libvirt $LIBVIRT_VERSION+gmemfd1 2026-12-05T00:00:00Z 0123abcd" > "$work/versions"

@@ -74,8 +74,9 @@ priority() {
 }
 
 versions() {
-    dpkg-query -W -f '${Package} ${Version}\n' qemu-system-x86 libvirt-daemon-driver-qemu \
-        libvirt-daemon-system qemu-guest-memfd-host 2>/dev/null | sed 's/^/# installed: /'
+    dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\n' qemu-system-x86 \
+        libvirt-daemon-driver-qemu libvirt-daemon-system qemu-guest-memfd-host 2>/dev/null |
+        awk '{ print "# " ($1 == "ii" ? "installed" : "not installed (" $1 ")") ": " $2 " " $3 }'
 }
 
 qemu_pid() {
