@@ -164,6 +164,9 @@ chmod 644 "$root/qgm/ram-pattern.bin"
 ln -sf /qgm/qgm-check.service "$root/etc/systemd/system/qgm-check.service"
 mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
 ln -sf /qgm/qgm-check.service "$root/etc/systemd/system/multi-user.target.wants/qgm-check.service"
+# The repository is a file: one at the path of its URI, which may be under
+# /tmp (a clone in /tmp): trixie mounts a tmpfs there, which would hide it.
+ln -sf /dev/null "$root/etc/systemd/system/tmp.mount"
 # The serial console is the check's: no login prompt there.
 ln -sf /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
 ln -sf /dev/null "$root/etc/systemd/system/getty@tty1.service"
