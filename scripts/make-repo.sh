@@ -172,7 +172,11 @@ cd "$repo"
 rm -rf "$dists"
 mkdir -p "$dists/main/binary-amd64" "$dists/main/source" "$dists/main/debug/binary-amd64"
 apt-ftparchive packages pool/main > "$dists/main/binary-amd64/Packages"
-apt-ftparchive sources pool/main > "$dists/main/source/Sources"
+# Its errors shown; its notes that we keep no override file (as apt-ftparchive
+# expects of an archive with sections managed by hand) are not.
+apt-ftparchive sources pool/main > "$dists/main/source/Sources" 2> "$host/sources.err"
+grep -v -e 'has no source override entry' -e 'has no binary override entry' \
+    "$host/sources.err" >&2 || true
 if [ -d pool/debug ]; then
     apt-ftparchive packages pool/debug > "$dists/main/debug/binary-amd64/Packages"
 else
