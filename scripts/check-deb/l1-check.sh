@@ -235,8 +235,11 @@ else
     echo "# Debian's libvirt does not know guestMemfd: gmem's live XML has lost it (documented)"
 fi
 virsh dumpxml --inactive gmem > /dev/null
-grep -q "guestMemfd" /tmp/run.out && echo "# ...and the persistent XML keeps it" ||
-    echo "# ...and the persistent XML has lost it too"
+grep -q "guestMemfd" /tmp/run.out && echo "# ...its persistent definition (virsh dumpxml --inactive) keeps it" ||
+    echo "# ...its persistent definition (virsh dumpxml --inactive) has lost it too"
+grep -q "guestMemfd='yes'" /etc/libvirt/qemu/gmem.xml &&
+    echo "# ...the file /etc/libvirt/qemu/gmem.xml still has guestMemfd='yes' (not rewritten)" ||
+    echo "# ...the file /etc/libvirt/qemu/gmem.xml no longer has guestMemfd='yes' (rewritten)"
 virsh destroy gmem
 result $? "downgrade: Debian's libvirtd stops the domain it took over (virsh destroy)"
 
