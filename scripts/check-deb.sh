@@ -48,12 +48,8 @@ fail() {
     exit 1
 }
 
-[ -f "$QGM_REPO/dists/$DEB_SUITE/InRelease" ] ||
-    fail "no repository in ${QGM_REPO#"$top/"}: run 'make deb' and 'make repo'"
-case $QGM_REPO_URI in
-file://*) repo_path=${QGM_REPO_URI#file://} ;;
-*) fail "QGM_REPO_URI $QGM_REPO_URI: the check reads a file: repository" ;;
-esac
+# The repository first: no root is made for nothing.
+"$top/scripts/repo-into-root.sh" check-deb > /dev/null || exit 1
 "$top/scripts/need-files.sh" check-deb bundle \
     "$QGM_L0_QEMU" "$QGM_BUNDLE/share/ram-pattern.bin"
 "$top/scripts/nested/busybox-root.sh" --check
@@ -72,8 +68,8 @@ rm -rf "$root" "$root.tmp"
 printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
 chmod 755 "$root/usr/sbin/policy-rc.d"
 echo 'APT::Keep-Downloaded-Packages "true";' > "$root/etc/apt/apt.conf.d/99keep"
-mkdir -p "$root$repo_path" "$root/qgm"
-cp -a "$QGM_REPO/." "$root$repo_path/"
+"$top/scripts/repo-into-root.sh" check-deb "$root" > /dev/null
+mkdir -p "$root/qgm"
 cp "$QGM_REPO/$REPO_KEYRING" "$root/usr/share/keyrings/"
 cp "$QGM_REPO/$REPO_SOURCES" "$root/etc/apt/sources.list.d/"
 echo "check-deb: apt-get install $CHECK_DEB_PACKAGES from ${QGM_REPO_URI}"

@@ -34,12 +34,8 @@ fail() {
     exit 1
 }
 
-[ -f "$QGM_REPO/dists/$DEB_SUITE/InRelease" ] ||
-    fail "no repository in ${QGM_REPO#"$top/"}: run 'make deb' and 'make repo'"
-case $QGM_REPO_URI in
-file://*) repo_path=${QGM_REPO_URI#file://} ;;
-*) fail "QGM_REPO_URI $QGM_REPO_URI: the check reads a file: repository" ;;
-esac
+# The repository first: no root is made for nothing.
+"$top/scripts/repo-into-root.sh" check-repo > /dev/null || exit 1
 
 start=$(date +%s)
 rm -rf "$root"
@@ -48,8 +44,8 @@ rm -rf "$root"
 # No service starts from maintainer scripts here (make check-deb runs them).
 printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
 chmod 755 "$root/usr/sbin/policy-rc.d"
-mkdir -p "$root$repo_path" "$root/qgm"
-cp -a "$QGM_REPO/." "$root$repo_path/"
+repo_path=$("$top/scripts/repo-into-root.sh" check-repo "$root")
+mkdir -p "$root/qgm"
 cp "$top/scripts/check-repo/in-root.sh" "$root/qgm/"
 {
     echo "REPO_PATH=$repo_path"
