@@ -244,7 +244,10 @@ virsh destroy gmem
 result $? "downgrade: Debian's libvirtd stops the domain it took over (virsh destroy)"
 
 # --- 6. AppArmor ---
-denied=$(dmesg | grep 'apparmor="DENIED"')
+# Its records go to the kernel's log, or to journald's audit socket when
+# that listens (as on a systemd host): both are read.
+denied=$({ dmesg; journalctl -b -q --no-pager -o cat _TRANSPORT=audit; } 2>/dev/null |
+         grep 'apparmor="DENIED"' | sort -u)
 if [ -n "$denied" ]; then
     echo "$denied" | sed 's/^/# /'
 fi
