@@ -167,7 +167,14 @@ result $? "domcapabilities lists guestMemfd 'yes' on Linux $(uname -r)"
 virsh define /tmp/gmem.xml
 result $? "virsh define gmem (guestMemfd='yes')"
 virsh start gmem
-result $? "virsh start gmem"
+rc=$?
+result $rc "virsh start gmem"
+if [ $rc -ne 0 ]; then
+    # What the kernel and QEMU said, for the failure's reader.
+    tail -n 5 /var/log/libvirt/qemu/gmem.log 2>/dev/null | sed 's/^/# qemu log: /'
+    dmesg | tail -n 10 | sed 's/^/# dmesg: /'
+    journalctl -b -q --no-pager -o cat -n 10 2>/dev/null | sed 's/^/# journal: /'
+fi
 pid=$(qemu_pid)
 label=$(cat "/proc/$pid/attr/current" 2>/dev/null)
 line=$(grep -F '[kvm-gmem]' "/proc/$pid/maps" 2>/dev/null | head -n 1)
