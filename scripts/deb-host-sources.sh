@@ -13,13 +13,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/config/harness.env"
 . "$top/config/deb.env"
 root=${1:?usage: $0 ROOT}
-sources=/etc/apt/sources.list.d/debian.sources
-uri=$(awk '/^URIs:/ { print $2; exit }' "$sources")
-security=$(awk '/^URIs:/ && /security/ { print $2; exit }' "$sources")
-if [ -z "$uri" ] || [ -z "$security" ]; then
-    echo "deb-host-sources: need the archive's and the security archive's URIs: lines in $sources" >&2
-    exit 1
-fi
+uris=$("$top/scripts/debian-uris.sh" deb-host-sources) || exit 1
+uri=${uris% *} security=${uris#* }
 rm -f "$root/etc/apt/sources.list" "$root/etc/apt/apt.conf.d/"*mmdebstrap* 2>/dev/null || true
 cat > "$root/etc/apt/sources.list.d/debian.sources" <<EOF
 Types: deb

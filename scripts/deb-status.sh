@@ -18,13 +18,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/config/harness.env"
 . "$top/config/deb.env"
 . "$top/config/repo.env"
-sources=/etc/apt/sources.list.d/debian.sources
-uri=$(awk '/^URIs:/ { print $2; exit }' "$sources")
-security=$(awk '/^URIs:/ && /security/ { print $2; exit }' "$sources")
-if [ -z "$uri" ] || [ -z "$security" ]; then
-    echo "deb-status: need the archive's and the security archive's URIs: lines in $sources" >&2
-    exit 1
-fi
+uris=$("$top/scripts/debian-uris.sh" deb-status) || exit 1
+uri=${uris% *} security=${uris#* }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/parts" "$work/prefs"
