@@ -13,7 +13,7 @@ RESULTS := $(call harness-path,QGM_RESULTS)
 BENCH := $(call harness-path,QGM_BENCH_BUILD)
 
 .PHONY: all setup fetch apply build demo demo-linux check check-series check-qtests \
-        apply-10.0 build-10.0 check-10.0 check-quilt deb check-deb \
+        apply-10.0 build-10.0 check-10.0 check-quilt deb check-deb check-clients \
         deb-version repo check-repo deb-status \
         build-nokvm-10.0 check-nokvm-10.0 check-bisect-10.0 \
         check-interface setup-cross build-nokvm check-nokvm check-cross \
@@ -288,6 +288,13 @@ deb-status:
 check-deb: bundle
 	$(SCRIPTS)/setup-host.sh --deb
 	$(SCRIPTS)/check-deb.sh
+
+# Real clients on that host: a virtiofs share served by Debian's
+# virtiofsd, a live migration between two libvirtd of ours, Debian's own
+# libvirtd refusing one (about 10 minutes, not part of check).
+check-clients: bundle
+	$(SCRIPTS)/setup-host.sh --deb
+	$(SCRIPTS)/check-clients.sh
 
 # Developer loop: commit in build/src (build/libvirt-src), then write the
 # commits to patches/qemu/ (patches/libvirt/).

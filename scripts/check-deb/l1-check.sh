@@ -26,46 +26,14 @@
 # comments; the verdict goes to L0 through isa-debug-exit ('1' passed,
 # '2' failed).
 set -u
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME=/root
-export DEBIAN_FRONTEND=noninteractive
-. /qgm/check.env
+CHECK=check-deb
+. /qgm/lib.sh
 . /qgm/ram-pattern.bin.env
 seed=0x5eed1e55
 ram_end=0x08000000
 ok_status=$(printf '0x%08x' "$STATUS_OK")
 pages=0x00007f00
-passed=0 failed=0
 apt_opts=(-y -q -o Dpkg::Options::=--force-confold)
-
-result() {
-    if [ "$1" -eq 0 ]; then
-        echo "ok - check-deb: $2"
-        passed=$((passed + 1))
-    else
-        echo "not ok - check-deb: $2"
-        failed=$((failed + 1))
-    fi
-}
-
-# A command and its output in the transcript (only the lines matching
-# FILTER, an extended regular expression, if it is not '.'); its status.
-run_f() {
-    filter=$1
-    shift
-    echo "# \$ $*"
-    timeout 900 "$@" > /tmp/run.out 2>&1
-    rc=$?
-    grep -E -- "$filter" /tmp/run.out | sed 's/^/#   /'
-    return $rc
-}
-
-run() {
-    run_f . "$@"
-}
-
-virsh() {
-    run /usr/bin/virsh -q -c qemu:///system "$@"
-}
 
 # The priority apt-cache policy gives VERSION (the last apt-cache policy
 # of a single package in /tmp/run.out): on its version line, after it.
@@ -81,10 +49,6 @@ versions() {
 
 qemu_pid() {
     cat /run/libvirt/qemu/gmem.pid 2>/dev/null
-}
-
-libvirtd_pid() {
-    systemctl show -p MainPID --value libvirtd.service
 }
 
 # The guest's mailbox once it has reported (bounded: 120 s), through the
@@ -116,25 +80,8 @@ still_running() {
     result $? "$1: the guest's memory reads back as it wrote it"
 }
 
-# Wait for libvirtd to answer (socket activation or a restart).
-wait_libvirtd() {
-    for i in $(seq 150); do
-        /usr/bin/virsh -q -c qemu:///system version > /dev/null 2>&1 && return 0
-        sleep 0.4
-    done
-    return 1
-}
-
-echo 1 > /proc/sys/kernel/printk
-# AppArmor's records reach the kernel log through printk's rate limit (10
-# in 5 s): after libvirt loads a domain's profile, its denial would be
-# dropped.  Not here: every record counts.
-sysctl -q -w kernel.printk_ratelimit=0
+host_setup
 echo "@@QGM-TAP-BEGIN@@"
-# /dev/kvm came from the initramfs, before udev: let udev apply its rules
-# (group kvm) now, as it does at a host's boot.
-udevadm trigger --action=add --subsystem-match=misc > /dev/null 2>&1
-udevadm settle > /dev/null 2>&1
 echo "# $(ls -l /dev/kvm)"
 [ "$(stat -c '%G %a' /dev/kvm)" = "kvm 660" ]
 result $? "host: udev made /dev/kvm root:kvm 0660"
@@ -255,20 +202,6 @@ virsh destroy gmem
 result $? "downgrade: Debian's libvirtd stops the domain it took over (virsh destroy)"
 
 # --- 6. AppArmor ---
-# Its records go to the kernel's log, or to journald's audit socket when
-# that listens (as on a systemd host): both are read.
-denied=$({ dmesg; journalctl -b -q --no-pager -o cat _TRANSPORT=audit; } 2>/dev/null |
-         grep 'apparmor="DENIED"' | sort -u)
-if [ -n "$denied" ]; then
-    echo "$denied" | sed 's/^/# /'
-fi
-[ -z "$denied" ]
+apparmor_denials
 result $? "AppArmor denied nothing${denied:+: $(echo "$denied" | head -n 1 | grep -o 'operation="[^"]*".*name="[^"]*"')}"
-
-echo "$passed passed, $failed failed, 0 skipped"
-echo "@@QGM-TAP-END@@"
-sync
-verdict=1
-[ "$failed" -eq 0 ] || verdict=2
-printf '%s' "$verdict" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
-systemctl poweroff --force
+finish
