@@ -289,9 +289,10 @@ check-deb: bundle
 	$(SCRIPTS)/setup-host.sh --deb
 	$(SCRIPTS)/check-deb.sh
 
-# Real clients on that host: a virtiofs share served by Debian's
-# virtiofsd, a live migration between two libvirtd of ours, Debian's own
-# libvirtd refusing one (about 10 minutes, not part of check).
+# Real clients on that host: virtiofs (Debian's virtiofsd, refused with
+# guestMemfd='yes'), a vhost-user interface served by Debian's passt, a
+# live migration between two libvirtd of ours, Debian's own libvirtd
+# refusing one (about 12 minutes, not part of check).
 check-clients: bundle
 	$(SCRIPTS)/setup-host.sh --deb
 	$(SCRIPTS)/check-clients.sh

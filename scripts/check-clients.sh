@@ -7,18 +7,20 @@
 # (our packages from our repository, systemd, AppArmor, the
 # trixie-backports kernel, real KVM in the nested L1 guest under TCG):
 #   1. the host's root (scripts/deb-test-root.sh, build/deb/clients-root)
-#      with Debian's virtiofsd besides;
+#      with CHECK_CLIENTS_PACKAGES besides (config/repo.env: Debian's
+#      virtiofsd and passt);
 #   2. Debian's own libvirt packages of the same Debian version, unpacked
 #      in /srv/stock-libvirt of the root (the stock daemon's files);
 #   3. the Linux L2 guest of the linux-guest nested suite
 #      (scripts/nested/suites/linux-guest.prepare) in /qgm/l2;
 #   4. L1 boots that root (scripts/deb-l1-boot.sh) and runs
 #      scripts/check-clients/l1-check.sh: virtiofs with Debian's virtiofsd
-#      on guestMemfd='yes', a live migration between two libvirtd of ours,
-#      the stock libvirtd refusing one, and the way back to plain memfd
-#      with --xml.
-# QGM_CHECK_CLIENTS_BREAK="virtiofs migration cookie" (any of them) breaks
-# those steps on purpose (see l1-check.sh): their lines must fail.
+#      (refused with guestMemfd='yes', and why), a vhost-user interface
+#      served by Debian's passt, the stock libvirtd refusing a migration,
+#      a live migration between two libvirtd of ours, and the way back to
+#      plain memfd with --xml.
+# QGM_CHECK_CLIENTS_BREAK="virtiofs passt cookie migration" (any of them)
+# breaks those steps on purpose (see l1-check.sh): their lines must fail.
 # Prints L1's TAP block and its closing line; the console goes to
 # build/deb/check-clients-console.log.  Exit status 1 if anything failed.
 set -eu

@@ -43,10 +43,15 @@ rm -f "$root/var/lib/man-db/auto-update"
 mkdir -p "$root/qgm"
 cp "$script" "$root/qgm/l1-check.sh"
 cp "$top/scripts/deb-l1/lib.sh" "$top/scripts/deb-l1/qgm-check.service" "$root/qgm/"
-echo "CHECK_KERNEL=$(awk -v l="$label" '$1 == l { print $2; exit }' <<EOF
+release=$(awk -v l="$label" '$1 == l { print $2; exit }' <<EOF
 $L1_DEBS
 EOF
-)" >> "$root/qgm/check.env"
+)
+if [ -z "$release" ]; then
+    echo "$name: CHECK_DEB_KERNEL=$label is not a label of L1_DEBS (config/l1-kernels.env)" >&2
+    exit 1
+fi
+echo "CHECK_KERNEL=$release" >> "$root/qgm/check.env"
 chmod 755 "$root/qgm" "$root/qgm/l1-check.sh"
 ln -sf /qgm/qgm-check.service "$root/etc/systemd/system/qgm-check.service"
 mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
@@ -87,8 +92,9 @@ timeout -k 10 "$QGM_NESTED_TIMEOUT" "$QGM_L0_QEMU" \
     -kernel "$kernel/vmlinuz" -initrd "$initrd" \
     -append "console=ttyS0 quiet panic=-1 systemd.show_status=0 apparmor=1 qgm.check=$name" \
     < /dev/null > "$console" 2>&1 || status=$?
-# (systemd's console set-up may put escape sequences before the marker.)
-sed -n '/@@QGM-TAP-BEGIN@@/,/@@QGM-TAP-END@@/p' "$console" | tr -d '\r' |
+# (systemd's console set-up may put escape sequences before the marker,
+# and a console may hold NUL bytes.)
+tr -d '\000\r' < "$console" | sed -n '/@@QGM-TAP-BEGIN@@/,/@@QGM-TAP-END@@/p' |
     grep -v '@@QGM-TAP' || true
 echo "$name: L1 $(( $(date +%s) - start )) s"
 # L1's verdict, an ASCII digit to isa-debug-exit: QEMU exits with

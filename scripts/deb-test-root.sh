@@ -12,8 +12,9 @@
 # CHECK_DEB_PACKAGES installed from it with apt (the metapackage brings
 # our qemu and libvirt).  No service starts in the root here; L1 runs
 # them (scripts/deb-l1-boot.sh).  Writes:
-#   ROOT/qgm/ours.list    PACKAGE VERSION: what apt installed of our
-#                         sources (Debian's own qemu-system-data left out)
+#   ROOT/qgm/ours.list    PACKAGE VERSION: what apt installed of the qemu
+#                         and libvirt sources (Debian's own
+#                         qemu-system-data left out), all of it ours
 #   ROOT/qgm/debian.list  PACKAGE=VERSION: Debian's version of each
 # apt's log goes to ROOT-install.log.  Exit status 1 if apt did not install our
 # versions.
@@ -63,11 +64,17 @@ in_root "set -e
 ours_qemu=$("$top/scripts/deb-version.sh" version qemu-10.0)
 ours_libvirt=$("$top/scripts/deb-version.sh" version libvirt)
 debian_qemu=${ours_qemu%+gmemfd*} debian_libvirt=${ours_libvirt%+gmemfd*}
+# Every installed package of the two sources but Debian's own
+# qemu-system-data (the same in Debian's and ours) must be ours; and the
+# two that make the host, there.
 in_root "dpkg-query -W -f '\${db:Status-Abbrev} \${Package} \${source:Package} \${Version}\n'" |
-    awk '$1 == "ii" && ($3 == "qemu" || $3 == "libvirt") && $4 ~ /\+gmemfd/ { print $2, $4 }' \
+    awk '$1 == "ii" && ($3 == "qemu" || $3 == "libvirt") && $2 != "qemu-system-data" { print $2, $4 }' \
     > "$root/qgm/ours.list"
-awk -v q="$ours_qemu" -v l="$ours_libvirt" '$2 != q && $2 != l { bad = 1 } END { exit bad }' \
-    "$root/qgm/ours.list" || fail "apt did not install our versions: $(cat "$root/qgm/ours.list")"
+awk -v q="$ours_qemu" -v l="$ours_libvirt" '
+    $2 != q && $2 != l { bad = 1 }
+    $1 == "qemu-system-x86" || $1 == "libvirt-daemon" { found++ }
+    END { exit bad || found != 2 }' "$root/qgm/ours.list" ||
+    fail "apt did not install our versions: $(cat "$root/qgm/ours.list")"
 awk -v q="$ours_qemu" -v dq="$debian_qemu" -v dl="$debian_libvirt" \
     '{ print $1 "=" ($2 == q ? dq : dl) }' "$root/qgm/ours.list" > "$root/qgm/debian.list"
 echo "$name: installed with apt, ours: $(awk '{ print $1 }' "$root/qgm/ours.list" | tr '\n' ' ')"
