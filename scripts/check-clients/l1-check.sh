@@ -241,6 +241,13 @@ mark() {
     before=$(echo "$snap" | grep -E '^memcheck: churn: round .*: (PASS|FAIL)$' | tail -n 1 | round_no)
 }
 
+# plain_xml WHO FILE: gmem's migratable XML under daemon WHO with
+# guestMemfd='no', the definition for a host without guest_memfd.
+plain_xml() {
+    vsh "$1" dumpxml --migratable gmem
+    sed "s/guestMemfd='yes'/guestMemfd='no'/" /tmp/run.out > "$2"
+}
+
 # start_gmem: the Linux guest gmem (guestMemfd='yes') under the host's
 # libvirtd, memcheck churning its memory: it keeps 32 MiB that it only
 # reads, and rewrites 16 MiB every 200 ms.  Unconfined (<seclabel
@@ -505,8 +512,7 @@ rc=$?
 result $? "virtiofs: virsh attach-device --live of a virtiofs <filesystem> to the running gmem is refused (exit status $rc): $(grep -m 1 error /tmp/run.out)"
 args=(--live --p2p --verbose gmem "$(uri stock)" --migrateuri tcp://127.0.0.1 --listen-address 127.0.0.1)
 if broken cookie; then
-    vsh system dumpxml --migratable gmem
-    sed "s/guestMemfd='yes'/guestMemfd='no'/" /tmp/run.out > /tmp/gmem-no.xml
+    plain_xml system /tmp/gmem-no.xml
     args+=(--xml /tmp/gmem-no.xml)
 fi
 l2_fifos stock gmem
@@ -537,8 +543,7 @@ fi
 # --- 5. live migration to a daemon of ours ---
 args=(--live --p2p --persistent --verbose gmem "$(uri dst)" --migrateuri tcp://127.0.0.1 --listen-address 127.0.0.1)
 if broken migration; then
-    vsh system dumpxml --migratable gmem
-    sed "s/guestMemfd='yes'/guestMemfd='no'/" /tmp/run.out > /tmp/gmem-no.xml
+    plain_xml system /tmp/gmem-no.xml
     args+=(--xml /tmp/gmem-no.xml)
 fi
 l2_fifos dst gmem
@@ -571,8 +576,7 @@ vsh system list --all
 echo "# the host's libvirtd: gmem $(/usr/bin/virsh -q -c "$system" domstate gmem 2>&1) (its definition stays, as without --undefinesource)"
 
 # --- 6. back, to plain memfd, with --xml ---
-vsh dst dumpxml --migratable gmem
-sed "s/guestMemfd='yes'/guestMemfd='no'/" /tmp/run.out > /tmp/gmem-plain.xml
+plain_xml dst /tmp/gmem-plain.xml
 grep guestMemfd /tmp/gmem-plain.xml | sed 's/^ */# --xml: /'
 l2_fifos system gmem
 # Not --p2p: dst's daemon, in its namespace, would reach itself at
