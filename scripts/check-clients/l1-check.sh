@@ -309,7 +309,7 @@ vsh $who define /tmp/vfs.xml
 rc=$?
 /usr/bin/virsh -q -c "$(uri $who)" undefine vfs > /dev/null 2>&1
 [ $rc -eq 1 ] && grep -qF "$VIRTIOFS_REFUSAL" /tmp/run.out
-result $? "virtiofs: virsh define refuses guestMemfd='yes' with a virtiofs <filesystem> (exit status $rc): $(grep -m 1 error /tmp/run.out)"
+result $? "virtiofs: virsh define refuses guestMemfd='yes' with a virtiofs <filesystem> (exit status $rc): $(grep error: /tmp/run.out | tail -n 1)"
 
 # 2b. Why: Debian's virtiofsd and our QEMU, started by hand (as root,
 # by path), on guest-memfd=on: virtiofsd cannot map the guest's memory.
@@ -470,12 +470,14 @@ rc=$?
 if [ $rc -ne 0 ] && grep -q 'cannot load AppArmor profile' /tmp/run.out &&
    journalctl -q --no-pager -o cat -u libvirtd.service | grep -q 'virt-aa-helper: error: invalid VM definition'; then
     echo "# libvirtd: $(journalctl -q --no-pager -o cat -u libvirtd.service | grep -m 1 'virt-aa-helper: error')"
+    /usr/bin/virsh -q -c "$system" undefine net > /dev/null 2>&1
     l2_xml net no "$net_if"
     vsh system define /tmp/net.xml && vsh system start net
     # (Where it starts, it is not ours to say more: stop it.)
     [ $? -ne 0 ] || /usr/bin/virsh -q -c "$system" destroy net > /dev/null 2>&1
     grep -q 'cannot load AppArmor profile' /tmp/run.out
     result $? "passt: through libvirt, virt-aa-helper fails alike with guestMemfd='no': libvirt 11.3.0 cannot confine a domain with a vhostuser passt interface, whatever its memory"
+    /usr/bin/virsh -q -c "$system" undefine net > /dev/null 2>&1
     l2_xml net "$net_gmem" "$net_if"
     sed -i "s|</devices>|</devices><seclabel type='none'/>|" /tmp/net.xml
     grep -E "seclabel" /tmp/net.xml | sed 's/^ */# net.xml: /'
@@ -509,7 +511,7 @@ echo "$fs" > /tmp/fs.xml
 vsh system attach-device gmem /tmp/fs.xml --live
 rc=$?
 [ $rc -eq 1 ] && grep -qF "$VIRTIOFS_REFUSAL" /tmp/run.out
-result $? "virtiofs: virsh attach-device --live of a virtiofs <filesystem> to the running gmem is refused (exit status $rc): $(grep -m 1 error /tmp/run.out)"
+result $? "virtiofs: virsh attach-device --live of a virtiofs <filesystem> to the running gmem is refused (exit status $rc): $(grep error: /tmp/run.out | tail -n 1)"
 args=(--live --p2p --verbose gmem "$(uri stock)" --migrateuri tcp://127.0.0.1 --listen-address 127.0.0.1)
 if broken cookie; then
     plain_xml system /tmp/gmem-no.xml
