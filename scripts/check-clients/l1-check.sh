@@ -258,6 +258,7 @@ plain_xml() {
 start_gmem() {
     l2_xml gmem yes
     sed -i "s|</devices>|</devices><seclabel type='none'/>|" /tmp/gmem.xml
+    grep -E "guestMemfd|<access|seclabel" /tmp/gmem.xml | sed 's/^ */# gmem.xml (source): /'
     l2_fifos system gmem
     vsh system define /tmp/gmem.xml && vsh system start gmem && l2_boot system gmem &&
         l2 system gmem 'memcheck churn 32 16 200 &' > /dev/null &&
