@@ -256,6 +256,8 @@ plain_xml() {
 # and unload each other's profile of the migrated domain, where two hosts
 # keep their own (make check-deb checks the confinement).
 start_gmem() {
+    # (Defined already where it starts again, with another UUID.)
+    /usr/bin/virsh -q -c "$system" undefine gmem > /dev/null 2>&1
     l2_xml gmem yes
     sed -i "s|</devices>|</devices><seclabel type='none'/>|" /tmp/gmem.xml
     grep -E "guestMemfd|<access|seclabel" /tmp/gmem.xml | sed 's/^ */# gmem.xml (source): /'
