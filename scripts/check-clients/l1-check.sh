@@ -38,7 +38,8 @@
 #   cookie     the migration to the stock daemon goes with --xml
 #              guestMemfd='no', as a source without the cookie feature
 #              would send it
-#   migration  the migration to dst goes with --xml guestMemfd='no'
+#   migration  the migration to dst goes with --xml and --persistent-xml
+#              guestMemfd='no'
 # TAP between @@QGM-TAP-BEGIN@@ and @@QGM-TAP-END@@, with the transcript
 # as '#' comments; the verdict goes to L0 through isa-debug-exit.
 set -u
@@ -549,7 +550,7 @@ fi
 args=(--live --p2p --persistent --verbose gmem "$(uri dst)" --migrateuri tcp://127.0.0.1 --listen-address 127.0.0.1)
 if broken migration; then
     plain_xml system /tmp/gmem-no.xml
-    args+=(--xml /tmp/gmem-no.xml)
+    args+=(--xml /tmp/gmem-no.xml --persistent-xml /tmp/gmem-no.xml)
 fi
 l2_fifos dst gmem
 mark system gmem
