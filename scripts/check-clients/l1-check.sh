@@ -534,7 +534,10 @@ others=$(pgrep -f "guest=gmem" | grep -vx "$spid_q")
     [ -z "$others" ] && [ ! -e /srv/qgm-stock/log/qemu/gmem.log ]
 result $? "stock: Debian's libvirtd refuses the migration before starting a QEMU: ${refusal:-it did not refuse}"
 # A QEMU that the stock daemon started, even briefly, leaves its log.
-[ -e /srv/qgm-stock/log/qemu/gmem.log ] && echo "# stock: it started a QEMU: $(tail -n 3 /srv/qgm-stock/log/qemu/gmem.log)"
+[ -e /srv/qgm-stock/log/qemu/gmem.log ] && tail -n 2 /srv/qgm-stock/log/qemu/gmem.log | sed 's/^/# stock: it started a QEMU: /'
+for p in $others; do
+    echo "# stock: QEMU $p, RAM: $(maps_line "$p" 'memfd:|kvm-gmem')"
+done
 vsh stock list --all --name && ! grep -qx gmem /tmp/run.out && [ ! -e /srv/qgm-stock/log/qemu/gmem.log ] &&
     [ "$state" = running ] && [ "$(qemu_pid system gmem)" = "$spid_q" ] &&
     churn_goes_on system gmem "$skip" "${before:-0}"
