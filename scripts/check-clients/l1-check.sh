@@ -19,9 +19,9 @@
 #   3. passt, a vhost-user interface: by hand, Debian's passt and our
 #      QEMU on guest-memfd=on, the guest gets its address from passt's
 #      DHCP and passt maps the same guest_memfd as QEMU; the same through
-#      libvirt, which starts passt (unconfined where libvirt 11.3.0's
-#      virt-aa-helper cannot make the domain's profile, as it cannot with
-#      guestMemfd='no' either);
+#      libvirt, which starts passt (the domain's QEMU unconfined where
+#      libvirt 11.3.0's virt-aa-helper cannot make its profile, as it
+#      cannot with guestMemfd='no' either; passt keeps its own profile);
 #   4. a guestMemfd='yes' domain (unconfined, see start_gmem), memcheck
 #      churning its memory, migrated live (--p2p) to the stock daemon:
 #      refused for the mandatory cookie feature before the stock daemon
@@ -36,8 +36,8 @@
 #              a libvirt without the check
 #   passt      the passt guests have plain memfd memory
 #   cookie     the migration to the stock daemon goes with --xml
-#              guestMemfd='no', as a source without the cookie feature
-#              would send it
+#              guestMemfd='no' (the documented opt-out: no cookie feature
+#              is sent)
 #   migration  the migration to dst goes with --xml and --persistent-xml
 #              guestMemfd='no'
 # TAP between @@QGM-TAP-BEGIN@@ and @@QGM-TAP-END@@, with the transcript
